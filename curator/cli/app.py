@@ -1,0 +1,57 @@
+"""The `curator` command line. Each command group lives in its own module and registers here."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from curator import __version__
+from curator.cli import common, import_cmd, init_cmd, manifest_cmd, sample_cmd
+from curator.errors import CuratorError
+
+app = typer.Typer(
+    name="curator",
+    help="Turn a subject into a clean, reviewed, versioned image dataset and a trained StyleGAN2-ADA model.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"curator {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    workspace: Optional[Path] = typer.Option(
+        None, "--workspace", "-w", envvar="CURATOR_WORKSPACE", help="Workspace folder (default: current directory)."
+    ),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+) -> None:
+    common.set_workspace_root(workspace)
+
+
+for module in (init_cmd, sample_cmd, import_cmd, manifest_cmd):
+    module.register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: user errors are one line on stderr and a non-zero exit, never a traceback."""
+    try:
+        app(args=argv, prog_name="curator")
+    except CuratorError as exc:
+        common.err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        common.err_console.print("interrupted; run the same command again to resume")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

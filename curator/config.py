@@ -1,0 +1,95 @@
+"""`curator.toml`: every knob of every stage, with its default and what it does.
+
+Each stage owns a small pydantic model for its section (kept next to the stage, free of heavy
+imports); `CuratorConfig` gathers them. `curator init` writes the whole file with every default
+and its description, so the file documents itself.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from curator.errors import CuratorError
+
+
+class Section(BaseModel):
+    """Base for a config section: unknown keys are errors, so typos never pass silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ImportConfig(Section):
+    max_file_bytes: int = Field(256 * 1024 * 1024, description="Files larger than this are rejected without being stored.")
+    max_pixels: int = Field(
+        64_000_000, description="Images with more pixels are rejected as possible decompression bombs."
+    )
+    extensions: list[str] = Field(
+        default_factory=lambda: [".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff"],
+        description="File suffixes picked up when importing a folder (other files are listed as skipped).",
+    )
+    workers: int = Field(0, description="Decode processes; 0 means one per CPU core.")
+
+
+class CuratorConfig(Section):
+    import_: ImportConfig = Field(default_factory=ImportConfig, alias="import")
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def load_config(path: Path) -> CuratorConfig:
+    """Read `curator.toml`; a missing file means all defaults."""
+    if not path.is_file():
+        return CuratorConfig()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise CuratorError(f"{path}: not valid TOML ({exc})") from None
+    try:
+        return CuratorConfig.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise CuratorError(f"{path}: {where}: {first['msg']}") from None
+
+
+def _value(v: Any) -> Any:
+    if isinstance(v, BaseModel):
+        return {k: _value(x) for k, x in v.model_dump(mode="json", by_alias=True).items() if x is not None}
+    if isinstance(v, dict):
+        return {k: _value(x) for k, x in v.items() if x is not None}
+    return v
+
+
+def render_toml(config: CuratorConfig) -> str:
+    """The config as TOML with each key's description as a comment above it."""
+    out = ["# curator workspace configuration. Every key is optional; shown values are the defaults.", ""]
+    for name, field in CuratorConfig.model_fields.items():
+        section = getattr(config, name)
+        key = field.alias or name
+        out.append(f"[{key}]")
+        nested: dict[str, Any] = {}
+        for fname, finfo in type(section).model_fields.items():
+            value = getattr(section, fname)
+            if value is None:
+                out.append(f"# {finfo.description or fname} (unset)")
+                out.append(f"# {fname} =")
+                continue
+            value = _value(value)
+            if isinstance(value, dict):
+                nested[fname] = value
+                continue
+            if finfo.description:
+                out.append(f"# {finfo.description}")
+            out.append(tomli_w.dumps({fname: value}).strip())
+        for fname, value in nested.items():
+            desc = type(section).model_fields[fname].description
+            if desc:
+                out.append(f"# {desc}")
+            out.append(tomli_w.dumps({key: {fname: value}}).strip())
+        out.append("")
+    return "\n".join(out)

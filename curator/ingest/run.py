@@ -1,0 +1,128 @@
+"""Drive an import: files in parallel through the worker, results merged into a new version."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from curator.ingest.reader import iter_files
+from curator.ingest.worker import FileResult, WorkerSettings, ingest_file_safe, init_worker
+from curator.software import software_versions
+from curator.workspace import Workspace
+from manifests import Item, Manifest, Provenance, Reason
+from manifests.io import now_iso
+
+RAW_STAGES = ("import", "collect")
+
+
+@dataclass
+class ImportResult:
+    files: int = 0
+    new_items: int = 0
+    new_sources: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+    manifest_path: Path | None = None
+    manifest: Manifest | None = None
+
+
+def _item_from(result: FileResult, store_rel: Callable[[str], str], fetched: str) -> Item:
+    item = Item(
+        id=result.oid,
+        object=store_rel(result.oid) if result.stored else None,
+        bytes=result.size,
+        hashes={"sha256": result.oid},
+        sources=[Provenance(path=result.path, fetched=fetched)],
+    )
+    if result.info is not None:
+        item.width, item.height = result.info.width, result.info.height
+        item.format, item.mode = result.info.format, result.info.mode
+    if result.reject_code:
+        item.reject(Reason(code=result.reject_code, stage="import", detail=result.reject_detail))
+    return item
+
+
+def raw_parent(ws: Workspace) -> Manifest | None:
+    """Imports and collections grow the latest raw (import/collect) version."""
+    for path in reversed(ws.manifests.paths()):
+        stage = path.name.split("-", 2)[1]
+        if stage in RAW_STAGES:
+            from manifests import io
+
+            return io.load(path)
+    return None
+
+
+def import_paths(
+    ws: Workspace,
+    paths: list[Path],
+    on_progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
+) -> ImportResult:
+    cfg = ws.config.import_
+    files = list(iter_files(paths))
+    parent = raw_parent(ws)
+    items: dict[str, Item] = {it.id: it.model_copy(deep=True) for it in parent.items} if parent else {}
+    settings = WorkerSettings(str(ws.store.root), cfg.max_file_bytes, cfg.max_pixels, frozenset(items))
+    result = ImportResult(files=len(files))
+    fetched = now_iso()
+    n_workers = workers or cfg.workers or os.cpu_count() or 1
+
+    def consume(results):
+        for done, fr in enumerate(results, 1):
+            _merge(items, fr, ws.store.relpath, fetched, result)
+            if on_progress:
+                on_progress(done, len(files))
+
+    if n_workers == 1 or len(files) < 64:
+        init_worker(settings)
+        consume(map(ingest_file_safe, files))
+    else:
+        # fork would copy the parent's memory and any threads; spawn keeps workers small and safe.
+        ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
+        with ctx.Pool(n_workers, initializer=init_worker, initargs=(settings,)) as pool:
+            consume(pool.imap(ingest_file_safe, files, chunksize=16))
+
+    if parent is not None and result.new_items == 0 and result.new_sources == 0:
+        return result  # nothing new: no new version
+    manifest = Manifest(
+        parent=parent.id if parent else None,
+        created=fetched,
+        stage="import",
+        params={"paths": [str(p.resolve()) for p in paths], **cfg.model_dump()},
+        software=software_versions(),
+        items=sorted(items.values(), key=lambda it: (it.sources[0].path or it.sources[0].url or "", it.id)),
+    )
+    manifest.stats = summary(manifest)
+    result.manifest_path = ws.manifests.write(manifest)
+    result.manifest = manifest
+    return result
+
+
+def _merge(items: dict[str, Item], fr: FileResult, store_rel, fetched: str, result: ImportResult) -> None:
+    existing = items.get(fr.oid)
+    if existing is None:
+        items[fr.oid] = _item_from(fr, store_rel, fetched)
+        result.new_items += 1
+        if fr.reject_code:
+            result.rejected[fr.reject_code] = result.rejected.get(fr.reject_code, 0) + 1
+    elif not any(s.path == fr.path for s in existing.sources):
+        existing.sources.append(Provenance(path=fr.path, fetched=fetched))
+        result.new_sources += 1
+
+
+def summary(manifest: Manifest) -> dict:
+    reasons: dict[str, int] = {}
+    for it in manifest.items:
+        for r in it.reasons:
+            reasons[r.code] = reasons.get(r.code, 0) + 1
+    kept = sum(it.status == "kept" for it in manifest.items)
+    return {
+        "items": len(manifest.items),
+        "kept": kept,
+        "rejected": len(manifest.items) - kept,
+        "sources": sum(len(it.sources) for it in manifest.items),
+        "reasons": dict(sorted(reasons.items())),
+    }

@@ -1,0 +1,60 @@
+"""Content-addressed object store: every file is named by the sha256 of its bytes.
+
+Layout: ``objects/ab/abcdef...`` (two-character fan-out keeps directories small). Writing the
+same bytes twice is a no-op, so the store deduplicates byte-identical files for free.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from curator.atomic import write_bytes
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+class ObjectStore:
+    """A folder of immutable blobs keyed by sha256."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+
+    def path(self, oid: str) -> Path:
+        return self.root / oid[:2] / oid
+
+    def relpath(self, oid: str) -> str:
+        """Path relative to the workspace root, as recorded in manifests."""
+        return f"{self.root.name}/{oid[:2]}/{oid}"
+
+    def __contains__(self, oid: str) -> bool:
+        return self.path(oid).is_file()
+
+    def put_bytes(self, data: bytes, oid: str | None = None) -> str:
+        """Store `data`; return its id. `oid` may be passed when the caller already hashed it."""
+        oid = oid or sha256_bytes(data)
+        target = self.path(oid)
+        if not target.exists():
+            write_bytes(target, data)
+        return oid
+
+    def get_bytes(self, oid: str) -> bytes:
+        return self.path(oid).read_bytes()
+
+    def verify(self, oid: str) -> str | None:
+        """None when the object is present and intact, otherwise 'missing' or 'changed'."""
+        p = self.path(oid)
+        if not p.is_file():
+            return "missing"
+        return None if sha256_file(p) == oid else "changed"

@@ -1,0 +1,90 @@
+"""Reading and writing manifests: canonical JSON, content ids, schema-version checks."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from curator.atomic import write_text
+from curator.errors import CuratorError
+from manifests.model import SCHEMA_VERSION, Manifest
+
+
+def canonical_json(data: Any) -> str:
+    """The one byte-exact serialisation that content ids are computed over."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def to_data(manifest: Manifest) -> dict[str, Any]:
+    # Defaults are left out so files stay small; the set of defaults is part of the schema version.
+    return manifest.model_dump(mode="json", exclude_defaults=True, exclude={"id"}) | {
+        "schema_version": manifest.schema_version,
+        "stage": manifest.stage,
+        "created": manifest.created,
+    }
+
+
+def content_id(manifest: Manifest) -> str:
+    return hashlib.sha256(canonical_json(to_data(manifest)).encode()).hexdigest()
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def dumps(manifest: Manifest) -> str:
+    """Readable JSON (sorted keys, one-space indent) whose `id` is the content id."""
+    data = to_data(manifest)
+    data["id"] = content_id(manifest)
+    return json.dumps(data, sort_keys=True, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def save(manifest: Manifest, path: str | os.PathLike[str]) -> Manifest:
+    """Write atomically; return the manifest with its id set."""
+    manifest.id = content_id(manifest)
+    write_text(path, dumps(manifest))
+    return manifest
+
+
+def parse(data: Any, source: str = "manifest") -> Manifest:
+    """Validate loaded JSON, refusing versions this code does not know."""
+    if not isinstance(data, dict):
+        raise CuratorError(f"{source}: not a curator manifest (expected a JSON object)")
+    version = data.get("schema_version")
+    if not isinstance(version, int):
+        raise CuratorError(f"{source}: not a curator manifest (no schema_version)")
+    if version > SCHEMA_VERSION:
+        raise CuratorError(
+            f"{source}: written by a newer curator (schema version {version}, this one reads up to "
+            f"{SCHEMA_VERSION}); upgrade curator to read it"
+        )
+    try:
+        return Manifest.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise CuratorError(f"{source}: invalid manifest at {where}: {first['msg']} ({exc.error_count()} error(s))") from None
+
+
+def load(path: str | os.PathLike[str], check_id: bool = True) -> Manifest:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CuratorError(f"{path}: no such manifest") from None
+    except OSError as exc:
+        raise CuratorError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CuratorError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    manifest = parse(data, str(path))
+    if check_id and manifest.id is not None and manifest.id != content_id(manifest):
+        raise CuratorError(f"{path}: content does not match its id {manifest.id[:12]} (edited by hand?)")
+    return manifest
