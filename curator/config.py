@@ -15,24 +15,8 @@ import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from curator.errors import CuratorError
-
-
-class Section(BaseModel):
-    """Base for a config section: unknown keys are errors, so typos never pass silently."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-class ImportConfig(Section):
-    max_file_bytes: int = Field(256 * 1024 * 1024, description="Files larger than this are rejected without being stored.")
-    max_pixels: int = Field(
-        64_000_000, description="Images with more pixels are rejected as possible decompression bombs."
-    )
-    extensions: list[str] = Field(
-        default_factory=lambda: [".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff"],
-        description="File suffixes picked up when importing a folder (other files are listed as skipped).",
-    )
-    workers: int = Field(0, description="Decode processes; 0 means one per CPU core.")
+from curator.ingest.config import ImportConfig
+from curator.section import Section
 
 
 class CuratorConfig(Section):

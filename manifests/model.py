@@ -124,3 +124,18 @@ class Manifest(_Strict):
 
     def by_id(self) -> dict[str, Item]:
         return {it.id: it for it in self.items}
+
+    def summary(self) -> dict[str, Any]:
+        """Counts for `stats`: items, kept, rejected, sources, and rejections by reason code."""
+        reasons: dict[str, int] = {}
+        for it in self.items:
+            for r in it.reasons:
+                reasons[r.code] = reasons.get(r.code, 0) + 1
+        kept = sum(it.status == "kept" for it in self.items)
+        return {
+            "items": len(self.items),
+            "kept": kept,
+            "rejected": len(self.items) - kept,
+            "sources": sum(len(it.sources) for it in self.items),
+            "reasons": dict(sorted(reasons.items())),
+        }

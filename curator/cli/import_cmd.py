@@ -16,7 +16,7 @@ def import_(
     as_json: bool = JsonOption,
 ) -> None:
     """Import images; broken files are recorded as rejected with their reason, and re-importing adds nothing."""
-    from curator.ingest import import_paths
+    from curator.ingest.run import import_paths
 
     ws = workspace()
     ws.init()

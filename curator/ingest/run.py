@@ -12,7 +12,7 @@ from curator.ingest.reader import iter_files
 from curator.ingest.worker import FileResult, WorkerSettings, ingest_file_safe, init_worker
 from curator.software import software_versions
 from curator.workspace import Workspace
-from manifests import Item, Manifest, Provenance, Reason
+from manifests import Item, Manifest, Provenance, Reason, io
 from manifests.io import now_iso
 
 RAW_STAGES = ("import", "collect")
@@ -47,10 +47,7 @@ def _item_from(result: FileResult, store_rel: Callable[[str], str], fetched: str
 def raw_parent(ws: Workspace) -> Manifest | None:
     """Imports and collections grow the latest raw (import/collect) version."""
     for path in reversed(ws.manifests.paths()):
-        stage = path.name.split("-", 2)[1]
-        if stage in RAW_STAGES:
-            from manifests import io
-
+        if path.name.split("-", 2)[1] in RAW_STAGES:
             return io.load(path)
     return None
 
@@ -95,7 +92,7 @@ def import_paths(
         software=software_versions(),
         items=sorted(items.values(), key=lambda it: (it.sources[0].path or it.sources[0].url or "", it.id)),
     )
-    manifest.stats = summary(manifest)
+    manifest.stats = manifest.summary()
     result.manifest_path = ws.manifests.write(manifest)
     result.manifest = manifest
     return result
@@ -112,17 +109,3 @@ def _merge(items: dict[str, Item], fr: FileResult, store_rel, fetched: str, resu
         existing.sources.append(Provenance(path=fr.path, fetched=fetched))
         result.new_sources += 1
 
-
-def summary(manifest: Manifest) -> dict:
-    reasons: dict[str, int] = {}
-    for it in manifest.items:
-        for r in it.reasons:
-            reasons[r.code] = reasons.get(r.code, 0) + 1
-    kept = sum(it.status == "kept" for it in manifest.items)
-    return {
-        "items": len(manifest.items),
-        "kept": kept,
-        "rejected": len(manifest.items) - kept,
-        "sources": sum(len(it.sources) for it in manifest.items),
-        "reasons": dict(sorted(reasons.items())),
-    }
