@@ -1,0 +1,226 @@
+"""Group exact and near duplicates, keeper first, without comparing every pair of hashes.
+
+Near duplicates are pairs of 64-bit perceptual hashes within a Hamming `threshold`. The search
+is multi-index hashing (Norouzi et al., "Fast search in Hamming space with multi-index
+hashing"): split the 64 bits into m blocks; if two hashes differ in at most t bits, some block
+differs in at most r = t // m bits (pigeonhole). Each block's values are joined against each
+other's after flipping up to ceil(r/2) bits on one side and floor(r/2) on the other (two
+hashes within r meet at a common value), so only hashes sharing such a value become
+candidates, and every candidate is verified with a vectorised popcount. The result is
+exactly the pair set an exhaustive search finds; `exhaustive_pairs` is that reference.
+
+Groups are the connected components of near pairs plus exact pairs (equal `pixel_hash`), so
+a chain A~B~C forms one group even when A and C are further apart than the threshold.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from math import comb
+
+import numpy as np
+
+HASH_BITS = 64
+
+# Rough per-row costs on one core (seconds), used only to choose between search plans; they
+# were measured with benchmarks/bench_near_duplicates.py and only their ratios matter.
+_VARIANT_ROW_COST = 60e-9  # build, sort and probe one (block value, item) row
+_CANDIDATE_COST = 15e-9  # expand and verify one candidate pair
+_EXHAUSTIVE_PAIR_COST = 2.5e-9  # xor + popcount + compare of one pair in the brute force
+# Candidate pairs expanded at once: bounds memory (about 40 bytes per row) on any input.
+_MAX_ROWS = 4_000_000
+# Elements of the distance matrix computed at once by the exhaustive search.
+_MAX_MATRIX = 8_000_000
+
+
+@dataclass(frozen=True)
+class HashEntry:
+    """What grouping needs to know about one image."""
+
+    id: str
+    phash: int
+    pixel_hash: str
+    bytes: int
+    sharpness: float
+    width: int
+    height: int
+
+
+def keeper_key(entry: HashEntry) -> tuple:
+    """Sort key that puts a group's best member first.
+
+    Largest pixel area first (a downscaled copy holds less detail), then most bytes (at equal
+    size the less compressed file), then sharpest, then id so the choice is deterministic.
+    """
+    return (-entry.width * entry.height, -entry.bytes, -entry.sharpness, entry.id)
+
+
+def group_duplicates(entries: list[HashEntry], threshold: int) -> list[list[int]]:
+    """Connected groups of exact or near (phash distance <= threshold) duplicates.
+
+    Each group is a list of indices into `entries` with the keeper first (see `keeper_key`);
+    groups are ordered by their keeper's index and singletons are omitted.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n = len(entries)
+    if n < 2:
+        return []
+    hashes = np.fromiter((e.phash for e in entries), dtype=np.uint64, count=n)
+    edges = np.concatenate([near_pairs(hashes, threshold), _exact_pairs(entries)])
+    graph = coo_matrix((np.ones(len(edges), dtype=np.int8), (edges[:, 0], edges[:, 1])), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    sizes = np.bincount(labels)
+    members: dict[int, list[int]] = {}
+    for index in np.flatnonzero(sizes[labels] > 1).tolist():
+        members.setdefault(int(labels[index]), []).append(index)
+    groups = [sorted(group, key=lambda k: keeper_key(entries[k])) for group in members.values()]
+    return sorted(groups, key=lambda group: group[0])
+
+
+def _exact_pairs(entries: list[HashEntry]) -> np.ndarray:
+    """Edges chaining every set of equal pixel hashes (a chain is enough for components)."""
+    first: dict[str, int] = {}
+    pairs = []
+    for index, entry in enumerate(entries):
+        if entry.pixel_hash in first:
+            pairs.append((first[entry.pixel_hash], index))
+        else:
+            first[entry.pixel_hash] = index
+    return np.array(pairs, dtype=np.int64).reshape(-1, 2)
+
+
+def near_pairs(hashes: np.ndarray, threshold: int, blocks: int | None = None) -> np.ndarray:
+    """All index pairs (i < j) whose hashes differ in at most `threshold` bits, shape (k, 2).
+
+    Rows are sorted and unique: exactly what `exhaustive_pairs` returns. `blocks` forces the
+    number of multi-index blocks (2..threshold+1, at most 32); by default a cost model picks
+    it, or the exhaustive search when the input is small enough for it to be cheaper.
+    """
+    hashes = np.ascontiguousarray(hashes, dtype=np.uint64)
+    _check_threshold(threshold)
+    if blocks is None:
+        blocks = _plan(len(hashes), threshold)
+        if blocks is None:
+            return exhaustive_pairs(hashes, threshold)
+    elif not 2 <= blocks <= min(max(threshold + 1, 2), HASH_BITS // 2):
+        raise ValueError(f"blocks must be between 2 and {min(max(threshold + 1, 2), HASH_BITS // 2)}, got {blocks}")
+    if len(hashes) < 2:
+        return np.empty((0, 2), dtype=np.int64)
+    found = [pairs for offset, width in _block_layout(blocks)
+             for pairs in _block_pairs(hashes, threshold, offset, width, threshold // blocks)]
+    return _unique_pairs(found, len(hashes))
+
+
+def exhaustive_pairs(hashes: np.ndarray, threshold: int) -> np.ndarray:
+    """The reference: compare every pair, a block of rows at a time. Same output as `near_pairs`."""
+    hashes = np.ascontiguousarray(hashes, dtype=np.uint64)
+    _check_threshold(threshold)
+    n = len(hashes)
+    rows = max(1, _MAX_MATRIX // max(n, 1))
+    found = []
+    for start in range(0, n, rows):
+        stop = min(start + rows, n)
+        # Only the upper triangle: row i against columns i+1.. (columns from `start + 1` on).
+        dist = np.bitwise_count(hashes[start:stop, None] ^ hashes[None, start + 1:])
+        i, j = np.nonzero(dist <= threshold)
+        i += start
+        j += start + 1
+        keep = i < j
+        found.append(np.stack([i[keep], j[keep]], axis=1))
+    return _unique_pairs(found, n)
+
+
+def _check_threshold(threshold: int) -> None:
+    if not 0 <= threshold <= HASH_BITS:
+        raise ValueError(f"threshold must be between 0 and {HASH_BITS} bits, got {threshold}")
+
+
+def _unique_pairs(found: list[np.ndarray], n: int) -> np.ndarray:
+    if not found:
+        return np.empty((0, 2), dtype=np.int64)
+    pairs = np.concatenate(found).astype(np.int64)
+    flat = np.unique(pairs[:, 0] * n + pairs[:, 1])
+    return np.stack([flat // n, flat % n], axis=1)
+
+
+def _ball(width: int, radius: int) -> int:
+    """Number of values within `radius` bits of one `width`-bit value."""
+    return sum(comb(width, k) for k in range(radius + 1))
+
+
+def _plan(n: int, threshold: int) -> int | None:
+    """Blocks for the cheapest multi-index search on uniform hashes, or None for exhaustive."""
+    best, best_cost = None, n * n / 2 * _EXHAUSTIVE_PAIR_COST
+    for blocks in range(2, min(max(threshold + 1, 2), HASH_BITS // 2) + 1):
+        width = HASH_BITS // blocks  # the narrowest block is the most crowded one
+        radius = threshold // blocks
+        rows = n * blocks * (_ball(width, (radius + 1) // 2) + _ball(width, radius // 2))
+        candidates = n * n * blocks * _ball(width, radius) / 2.0**width
+        cost = rows * _VARIANT_ROW_COST + candidates * _CANDIDATE_COST
+        if cost < best_cost:
+            best, best_cost = blocks, cost
+    return best
+
+
+def _block_layout(blocks: int) -> list[tuple[int, int]]:
+    """(bit offset, width) of each block: contiguous and as even as possible."""
+    base, extra = divmod(HASH_BITS, blocks)
+    widths = [base + (k < extra) for k in range(blocks)]
+    offsets = np.cumsum([0, *widths[:-1]]).tolist()
+    return list(zip(offsets, widths))
+
+
+def _flip_masks(width: int, radius: int) -> np.ndarray:
+    """Every mask of at most `radius` set bits within `width` bits (0 included)."""
+    masks = [sum(1 << b for b in bits) for k in range(radius + 1) for bits in itertools.combinations(range(width), k)]
+    return np.array(masks, dtype=np.uint64)
+
+
+def _variant_rows(values: np.ndarray, radius: int, width: int, index_bits: int) -> np.ndarray:
+    """Sorted rows `(value ^ mask) << index_bits | index` for every mask within `radius`.
+
+    Packing the item index under the key lets one plain sort replace an argsort.
+    """
+    index = np.arange(len(values), dtype=np.uint64)
+    rows = np.concatenate([((values ^ mask) << np.uint64(index_bits)) | index for mask in _flip_masks(width, radius)])
+    rows.sort()
+    return rows
+
+
+def _block_pairs(hashes: np.ndarray, threshold: int, offset: int, width: int, radius: int) -> Iterator[np.ndarray]:
+    """Verified pairs (i < j) among hashes whose block at `offset` differs in <= `radius` bits."""
+    index_bits = max(1, int(len(hashes) - 1).bit_length())
+    low = np.uint64((1 << index_bits) - 1)
+    values = (hashes >> np.uint64(offset)) & np.uint64((1 << width) - 1)
+    probe = _variant_rows(values, (radius + 1) // 2, width, index_bits)
+    table = probe if radius % 2 == 0 else _variant_rows(values, radius // 2, width, index_bits)
+    table_keys = table >> np.uint64(index_bits)
+    probe_keys = probe >> np.uint64(index_bits)
+    lo = np.searchsorted(table_keys, probe_keys, "left")
+    counts = np.searchsorted(table_keys, probe_keys, "right") - lo
+    hit = np.flatnonzero(counts)
+    probe_index, lo, counts = (probe[hit] & low).astype(np.int64), lo[hit], counts[hit]
+    table_index = (table & low).astype(np.int64)
+    ends = np.cumsum(counts)
+    start = 0
+    while start < len(hit):
+        done = ends[start - 1] if start else 0
+        stop = max(int(np.searchsorted(ends, done + _MAX_ROWS, "right")), start + 1)
+        yield _verify(hashes, threshold, probe_index[start:stop], lo[start:stop], counts[start:stop], table_index)
+        start = stop
+
+
+def _verify(hashes: np.ndarray, threshold: int, probe_index: np.ndarray, lo: np.ndarray, counts: np.ndarray,
+            table_index: np.ndarray) -> np.ndarray:
+    """Expand each probe row against its run of equal table keys; keep true pairs with i < j."""
+    i = np.repeat(probe_index, counts)
+    run_start = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+    j = table_index[run_start + np.arange(len(i))]
+    keep = i < j
+    i, j = i[keep], j[keep]
+    close = np.bitwise_count(hashes[i] ^ hashes[j]) <= threshold
+    return np.stack([i[close], j[close]], axis=1)
