@@ -16,11 +16,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from curator.errors import CuratorError
 from curator.ingest.config import ImportConfig
+from curator.process.config import ProcessConfig
+from curator.review.config import ReviewConfig
 from curator.section import Section
 
 
 class CuratorConfig(Section):
     import_: ImportConfig = Field(default_factory=ImportConfig, alias="import")
+    process: ProcessConfig = Field(default_factory=ProcessConfig)
+    review: ReviewConfig = Field(default_factory=ReviewConfig)
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 

