@@ -1,0 +1,94 @@
+"""Resampling primitives for the augmentation pipeline, all twice differentiable.
+
+R1 regularisation differentiates D's output with respect to the (augmented) reals and then
+differentiates that gradient again, so every op an image passes through must have a
+differentiable backward. `F.grid_sample` has none for its input; these helpers use only
+`index_select`, `gather`, `conv2d` and `conv_transpose2d`, whose backwards are themselves
+differentiable.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+
+def reflect_index(idx: Tensor, size: int) -> Tensor:
+    """Fold any integer positions into [0, size) by mirroring at the edges (edge not repeated)."""
+    if size == 1:
+        return torch.zeros_like(idx)
+    period = 2 * (size - 1)
+    idx = idx.remainder(period)
+    return torch.where(idx >= size, period - idx, idx)
+
+
+def reflect_indices(size: int, before: int, after: int, device: torch.device) -> Tensor:
+    """Source index of each position of a reflect-padded axis, any pad width."""
+    return reflect_index(torch.arange(-before, size + after, device=device), size)
+
+
+def reflect_pad(x: Tensor, left: int, right: int, top: int, bottom: int) -> Tensor:
+    """Like F.pad(mode='reflect') but without its pad < size limit."""
+    x = x.index_select(3, reflect_indices(x.shape[3], left, right, x.device))
+    return x.index_select(2, reflect_indices(x.shape[2], top, bottom, x.device))
+
+
+def _single_channel(x: Tensor) -> tuple[Tensor, tuple[int, int]]:
+    n, c = x.shape[:2]
+    return x.reshape(n * c, 1, *x.shape[2:]), (n, c)
+
+
+def upsample2x(x: Tensor, taps: Tensor) -> Tensor:
+    """Zero-insertion 2x upsampling filtered by `taps` (length L): [H, W] -> [2H+L-2, 2W+L-2].
+
+    Output sample k sits at input coordinate (k - (L-1)/2) / 2.
+    """
+    flat, (n, c) = _single_channel(x)
+    length = taps.numel()
+    flat = F.conv_transpose2d(flat, (2 * taps).reshape(1, 1, 1, length), stride=(1, 2))
+    flat = F.conv_transpose2d(flat, (2 * taps).reshape(1, 1, length, 1), stride=(2, 1))
+    return flat.reshape(n, c, *flat.shape[2:])
+
+
+def downsample2x(x: Tensor, taps: Tensor) -> Tensor:
+    """The adjoint of `upsample2x` (halved): [2H+L-2, 2W+L-2] -> [H, W]; exact inverse for SYM6."""
+    flat, (n, c) = _single_channel(x)
+    length = taps.numel()
+    flat = F.conv2d(flat, taps.reshape(1, 1, 1, length), stride=(1, 2))
+    flat = F.conv2d(flat, taps.reshape(1, 1, length, 1), stride=(2, 1))
+    return flat.reshape(n, c, *flat.shape[2:])
+
+
+def filter_per_sample(x: Tensor, taps: Tensor) -> Tensor:
+    """Separable filtering of each sample with its own odd-length kernel taps[n], reflect padded."""
+    n, c, h, w = x.shape
+    length = taps.shape[1]
+    half = length // 2
+    kernel = taps.repeat_interleave(c, dim=0)  # one kernel per (sample, channel) group
+    x = reflect_pad(x, half, half, half, half).reshape(1, n * c, h + 2 * half, w + 2 * half)
+    x = F.conv2d(x, kernel.reshape(n * c, 1, 1, length), groups=n * c)
+    x = F.conv2d(x, kernel.reshape(n * c, 1, length, 1), groups=n * c)
+    return x.reshape(n, c, h, w)
+
+
+def gather_pixels(x: Tensor, flat_index: Tensor) -> Tensor:
+    """out[n, c, p] = x[n, c].flatten()[flat_index[n, p]]."""
+    n, c = x.shape[:2]
+    index = flat_index.reshape(n, 1, -1).expand(n, c, -1)
+    return x.reshape(n, c, -1).gather(2, index)
+
+
+def bilinear_sample(x: Tensor, xs: Tensor, ys: Tensor) -> Tensor:
+    """Sample x [N, C, H, W] at pixel-index positions xs, ys [N, Ho, Wo]; zero outside the image."""
+    n, c, h, w = x.shape
+    x0, y0 = xs.floor(), ys.floor()
+    fx, fy = xs - x0, ys - y0
+    out = None
+    for dx, dy, weight in ((0, 0, (1 - fx) * (1 - fy)), (1, 0, fx * (1 - fy)), (0, 1, (1 - fx) * fy), (1, 1, fx * fy)):
+        cx, cy = x0 + dx, y0 + dy
+        inside = (cx >= 0) & (cx <= w - 1) & (cy >= 0) & (cy <= h - 1)
+        index = (cy.clamp(0, h - 1) * w + cx.clamp(0, w - 1)).long()
+        term = gather_pixels(x, index) * (weight * inside).reshape(n, 1, -1).to(x.dtype)
+        out = term if out is None else out + term
+    return out.reshape(n, c, *xs.shape[1:])
