@@ -14,6 +14,7 @@ from typing import Any
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from curator.collect.config import CollectConfig
 from curator.errors import CuratorError
 from curator.ingest.config import ImportConfig
 from curator.process.config import ProcessConfig
@@ -25,6 +26,7 @@ class CuratorConfig(Section):
     import_: ImportConfig = Field(default_factory=ImportConfig, alias="import")
     process: ProcessConfig = Field(default_factory=ProcessConfig)
     review: ReviewConfig = Field(default_factory=ReviewConfig)
+    collect: CollectConfig = Field(default_factory=CollectConfig)
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 

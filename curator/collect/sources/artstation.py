@@ -1,0 +1,28 @@
+"""ArtStation project searches (no login needed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from curator.collect.sources.base import Source, q, register
+
+
+@register
+class ArtStation(Source):
+    name = "artstation"
+    category = "artstation"
+    home = "https://www.artstation.com"
+    post_key = "{asset[id]}"  # a project holds several images
+    ratings = {"general": (False, None), "questionable": (True,)}
+    rating_field = "adult_content"
+    size_fields = ("width", "height")
+
+    def query_urls(self, query: str) -> list[str]:
+        return [f"{self.root}/search?sort_by=relevance&query={q(query)}"]
+
+    def page_url(self, meta: dict[str, Any]) -> str | None:
+        return meta.get("permalink") or super().page_url(meta)
+
+    def artist(self, meta: dict[str, Any]) -> str | None:
+        user = meta.get("user")
+        return user.get("username") if isinstance(user, dict) else None

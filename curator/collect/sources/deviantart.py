@@ -1,0 +1,29 @@
+"""DeviantArt tag pages and searches (gallery-dl's public API client; no login needed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from curator.collect.sources.base import Source, q, qpath, register
+
+
+@register
+class DeviantArt(Source):
+    name = "deviantart"
+    category = "deviantart"
+    home = "https://www.deviantart.com"
+    # DeviantArt has no rating scale, only a mature flag.
+    ratings = {"general": (False, None), "questionable": (True,)}
+    rating_field = "is_mature"
+
+    def query_urls(self, query: str) -> list[str]:
+        if " " in query.strip():
+            return [f"{self.root}/search?q={q(query)}"]
+        return [f"{self.root}/tag/{qpath(query)}"]
+
+    def artist(self, meta: dict[str, Any]) -> str | None:
+        author = meta.get("author")
+        return author.get("username") if isinstance(author, dict) else meta.get("username")
+
+    def licence(self, meta: dict[str, Any]) -> str | None:
+        return meta.get("license") or None

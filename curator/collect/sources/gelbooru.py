@@ -1,0 +1,28 @@
+"""Gelbooru: its API wants an API key and user id (set in gallery-dl's config)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from curator.collect.sources.base import Login, Source, q, register
+
+
+@register
+class Gelbooru(Source):
+    name = "gelbooru"
+    category = "gelbooru"
+    home = "https://gelbooru.com"
+    login = Login(("api-key", "user-id"), cookies=False,
+                  how="put your API key and user id (gelbooru.com account options) in gallery-dl's config under extractor.gelbooru")
+    ratings = {"general": ("general", "safe"), "sensitive": ("sensitive",), "questionable": ("questionable",),
+               "explicit": ("explicit",)}
+    size_fields = ("width", "height")
+
+    def query_urls(self, query: str) -> list[str]:
+        return [f"{self.root}/index.php?page=post&s=list&tags={q(query)}"]
+
+    def page_url(self, meta: dict[str, Any]) -> str | None:
+        return f"{self.root}/index.php?page=post&s=view&id={meta['id']}" if meta.get("id") is not None else None
+
+    def artist(self, meta: dict[str, Any]) -> str | None:
+        return " ".join(meta.get("tags_artist") or []) or None
