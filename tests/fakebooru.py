@@ -174,6 +174,17 @@ class FakeBooru:
                     self._send(200, data[: len(data) // 2], "image/png", extra, length=len(data))
                     self.close_connection = True
                     return
+                start = self._range_start()
+                if start and start < len(data):  # resume an interrupted download, as real file hosts do
+                    rng = {"Content-Range": f"bytes {start}-{len(data) - 1}/{len(data)}", **(extra or {})}
+                    self._send(206, data[start:], "image/png", rng)
+                    return
                 self._send(200, data, "image/png", extra)
+
+            def _range_start(self) -> int:
+                value = self.headers.get("Range", "")
+                if value.startswith("bytes=") and value.endswith("-"):
+                    return int(value[6:-1] or 0)
+                return 0
 
         return Handler
