@@ -1,0 +1,126 @@
+"""Cut a square crop around a detection: grow, square, pad, level, resize.
+
+Works in source pixels until the final resize. The crop region may leave the image; the part
+outside is filled by reflection, a blurred reflection, or a solid colour.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from PIL import Image
+
+from detectors.base import Box
+
+Pad = Literal["reflect", "blur", "solid"]
+SUBJECT_KINDS = ("subject", "centre")  # not faces: grown by a margin, not by the face factors
+
+
+@dataclass(frozen=True)
+class CropSpec:
+    grow_top: float = 0.7
+    grow_bottom: float = 0.35
+    grow_sides: float = 0.45
+    subject_margin: float = 0.08
+    subject_anchor: Literal["top", "centre"] = "top"
+    pad: Pad = "reflect"
+    level_eyes: bool = True
+    resolution: int = 256
+    resample: Literal["lanczos", "box"] = "lanczos"
+    background: tuple[int, int, int] = (255, 255, 255)
+
+
+@dataclass(frozen=True)
+class Region:
+    """A square in source pixels (may extend past the image) and the rotation applied about its centre."""
+
+    cx: float
+    cy: float
+    side: float
+    angle: float = 0.0  # degrees, counter-clockwise, that levels the eyes
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        h = self.side / 2
+        return self.cx - h, self.cy - h, self.cx + h, self.cy + h
+
+
+def region_for(box: Box, spec: CropSpec) -> Region:
+    """The square to cut for `box`: faces grow by the per-side factors, subjects by a margin."""
+    if box.kind in SUBJECT_KINDS:
+        w, h = box.width, box.height
+        if spec.subject_anchor == "top" and h > w:
+            side = w * (1 + 2 * spec.subject_margin)
+            return Region(box.centre[0], box.y0 - w * spec.subject_margin + side / 2, side)
+        side = max(w, h) * (1 + 2 * spec.subject_margin)
+        return Region(*box.centre, side)
+    x0 = box.x0 - box.width * spec.grow_sides
+    x1 = box.x1 + box.width * spec.grow_sides
+    y0 = box.y0 - box.height * spec.grow_top
+    y1 = box.y1 + box.height * spec.grow_bottom
+    angle = _eye_angle(box) if spec.level_eyes else 0.0
+    return Region((x0 + x1) / 2, (y0 + y1) / 2, max(x1 - x0, y1 - y0), angle)
+
+
+def _eye_angle(box: Box) -> float:
+    if not box.landmarks or len(box.landmarks) < 2:
+        return 0.0
+    (lx, ly), (rx, ry) = box.landmarks[0], box.landmarks[1]
+    return math.degrees(math.atan2(ry - ly, rx - lx))
+
+
+def cut(rgb: np.ndarray, region: Region, spec: CropSpec) -> Image.Image:
+    """The region as an RGB image of `spec.resolution` pixels a side."""
+    # Rotation needs the corners of the square's bounding circle; cut that much, rotate, then trim.
+    reach = region.side / 2 * (math.sqrt(2) if region.angle else 1.0)
+    x0, y0 = math.floor(region.cx - reach), math.floor(region.cy - reach)
+    size = math.ceil(region.cx + reach) - x0
+    patch = _padded(rgb, x0, y0, size, spec)
+    if region.angle:
+        patch = _rotate(patch, region.angle, (region.cx - x0, region.cy - y0), spec)
+        half = region.side / 2
+        cx, cy = region.cx - x0, region.cy - y0
+        patch = patch[max(0, round(cy - half)):round(cy + half), max(0, round(cx - half)):round(cx + half)]
+    filt = Image.Resampling.LANCZOS if spec.resample == "lanczos" else Image.Resampling.BOX
+    return Image.fromarray(np.ascontiguousarray(patch)).resize((spec.resolution, spec.resolution), filt)
+
+
+def _padded(rgb: np.ndarray, x0: int, y0: int, size: int, spec: CropSpec) -> np.ndarray:
+    """rgb[y0:y0+size, x0:x0+size], filling whatever lies outside the image as `spec.pad` says."""
+    import cv2
+
+    h, w = rgb.shape[:2]
+    top, left = max(0, -y0), max(0, -x0)
+    bottom, right = max(0, y0 + size - h), max(0, x0 + size - w)
+    inner = rgb[max(0, y0):min(h, y0 + size), max(0, x0):min(w, x0 + size)]
+    if not (top or left or bottom or right):
+        return inner
+    if spec.pad == "solid":
+        return cv2.copyMakeBorder(inner, top, bottom, left, right, cv2.BORDER_CONSTANT, value=tuple(int(c) for c in spec.background))
+    out = _reflect(inner, top, bottom, left, right)
+    if spec.pad == "blur":
+        # The classic FFHQ-style fill: a reflection, blurred so it reads as background, not as content.
+        sigma = max(1.0, size * 0.04)
+        blurred = cv2.GaussianBlur(out, (0, 0), sigma)
+        mask = np.zeros(out.shape[:2], np.float32)
+        mask[top:top + inner.shape[0], left:left + inner.shape[1]] = 1.0
+        mask = cv2.GaussianBlur(mask, (0, 0), sigma / 2)[..., None]
+        out = (out * mask + blurred * (1 - mask)).round().astype(np.uint8)
+    return out
+
+
+def _reflect(img: np.ndarray, top: int, bottom: int, left: int, right: int) -> np.ndarray:
+    # np.pad's 'symmetric' mode repeats the reflection when a pad exceeds the image, where OpenCV would fail.
+    return np.pad(img, ((top, bottom), (left, right), (0, 0)), mode="symmetric")
+
+
+def _rotate(patch: np.ndarray, angle: float, centre: tuple[float, float], spec: CropSpec) -> np.ndarray:
+    import cv2
+
+    m = cv2.getRotationMatrix2D(centre, angle, 1.0)
+    border = cv2.BORDER_CONSTANT if spec.pad == "solid" else cv2.BORDER_REFLECT
+    return cv2.warpAffine(patch, m, (patch.shape[1], patch.shape[0]), flags=cv2.INTER_CUBIC, borderMode=border,
+                          borderValue=tuple(int(c) for c in spec.background))

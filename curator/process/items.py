@@ -1,0 +1,47 @@
+"""Turn worker results into manifest items: crops replace their source, failures reject it."""
+
+from __future__ import annotations
+
+from manifests import Detection, Item, Reason
+from curator.process.quality import CROP_FILTERS, STAGE, judge
+from curator.process.worker import CropRecord, SourceResult
+
+
+def crop_item(source: Item, result: SourceResult, crop: CropRecord, resolution: int, object_path: str,
+              thresholds: dict[str, float]) -> Item:
+    """A new item for one crop, linked to its source and carrying its provenance."""
+    item = Item(
+        id=crop.id, object=object_path, bytes=crop.bytes, width=resolution, height=resolution,
+        format="PNG", mode="RGB", hashes=dict(crop.hashes),
+        # Provenance (artist, licence, URL) travels with the crop so later stages need not walk back.
+        sources=[s.model_copy(deep=True) for s in source.sources],
+        derived_from=source.id, scores=dict(crop.scores), label=source.label,
+        detection=Detection(
+            detector=result.detector, kind=crop.kind, box=tuple(crop.box), score=crop.score,
+            landmarks=[tuple(p) for p in crop.landmarks] if crop.landmarks else None,
+        ),
+    )
+    for reason in judge(item.scores, CROP_FILTERS, thresholds):
+        item.reject(reason)
+    return item
+
+
+def failed_source(source: Item, code: str, detail: str) -> Item:
+    item = source.model_copy(deep=True)
+    item.reject(Reason(code=code, stage=STAGE, detail=detail))
+    return item
+
+
+def rejected_source(source: Item, scores: dict[str, float], reasons: list[Reason]) -> Item:
+    item = source.model_copy(deep=True)
+    item.scores.update(scores)
+    for reason in reasons:
+        item.reject(reason)
+    return item
+
+
+def merge_copy(existing: Item, source: Item) -> None:
+    """Two sources gave byte-identical crops: one item, every origin kept (as import does for files)."""
+    for prov in source.sources:
+        if prov not in existing.sources:
+            existing.sources.append(prov.model_copy(deep=True))

@@ -1,0 +1,196 @@
+"""Drive `curator process`: read the parent version, work on what the cache lacks, write the new version.
+
+reader (`_plan`: filters on import metadata, cache lookups) -> worker pool (`worker.process_task`,
+one source image each, streamed) -> writer (`_assemble`: crops replace sources, thresholds,
+duplicates, manifest). Memory holds one small result per source, never pixels.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from curator.errors import CuratorError
+from curator.process.cache import ResultCache, params_key
+from curator.process.config import ProcessConfig
+from curator.process.crop import CropSpec
+from curator.process.duplicates import Candidate, mark_duplicates
+from curator.process.items import crop_item, failed_source, merge_copy, rejected_source
+from curator.process.quality import SOURCE_FILTERS, judge, source_scores, thresholds_of
+from curator.process.worker import SourceResult, Task, WorkerSettings, init_worker, process_task
+from curator.software import software_versions
+from curator.workspace import Workspace
+from detectors.registry import DetectorSettings
+from manifests import Item, Manifest, io
+from manifests.io import now_iso
+
+STAGE = "process"
+INLINE_BELOW = 16  # fewer tasks than this run in-process: a pool's start-up would cost more
+
+
+@dataclass
+class ProcessResult:
+    manifest: Manifest
+    manifest_path: Path
+    new_version: bool  # False when an identical version already existed
+    computed: int = 0  # source images decoded this run
+    cached: int = 0  # source images answered from the cache
+    detectors: dict[str, int] = field(default_factory=dict)
+
+
+def input_manifest(ws: Workspace, ref: str | None) -> Manifest:
+    """`ref`, else the latest import or collect version."""
+    if ref is not None:
+        return ws.manifests.load(ref)
+    from curator.ingest.run import raw_parent
+
+    parent = raw_parent(ws)
+    if parent is None:
+        raise CuratorError("no import or collect manifest yet: run 'curator import' or 'curator collect' first")
+    return parent
+
+
+def _file_sha(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def worker_settings(ws: Workspace, cfg: ProcessConfig) -> WorkerSettings:
+    """Settings for the workers, with weights resolved here so a missing file fails once, before any work."""
+    animeface_path = cfg.animeface_path
+    if "animeface" in cfg.detectors:
+        from detectors.animeface import ANIMEFACE
+        from detectors.weights import resolve
+
+        animeface_path = str(resolve(ANIMEFACE, cfg.animeface_path))
+    crop = CropSpec(
+        grow_top=cfg.grow_top, grow_bottom=cfg.grow_bottom, grow_sides=cfg.grow_sides, subject_margin=cfg.subject_margin,
+        subject_anchor=cfg.subject_anchor, pad=cfg.pad, level_eyes=cfg.level_eyes, resolution=cfg.resolution,
+        resample=cfg.resample, background=tuple(cfg.background),
+    )
+    return WorkerSettings(
+        store_root=str(ws.store.root), detectors=tuple(cfg.detectors),
+        detector_settings=DetectorSettings(min_score=cfg.face_min_score, animeface_path=animeface_path),
+        detect_max_side=cfg.detect_max_side, faces=cfg.faces, crop=crop, max_pixels=ws.config.import_.max_pixels,
+    )
+
+
+def cache_keys(settings: WorkerSettings) -> tuple[str, str]:
+    """(detection key, result key): each hashes exactly the settings its layer depends on."""
+    # Cascade files are keyed by content, so swapping the file at a path invalidates its detections.
+    files = {name: _file_sha(name) for name in settings.detectors if name.endswith(".xml")}
+    detect = {
+        "detectors": settings.detectors, "files": files, "min_score": settings.detector_settings.min_score,
+        "min_size": settings.detector_settings.min_size, "max_side": settings.detect_max_side,
+        "animeface": _file_sha(settings.detector_settings.animeface_path) if settings.detector_settings.animeface_path else None,
+        "background": settings.crop.background,  # transparency is flattened onto it before detection
+    }
+    detect_key = params_key(detect)
+    return detect_key, params_key({"detect": detect_key, "faces": settings.faces, "crop": settings.crop.__dict__})
+
+
+def process_manifest(ws: Workspace, ref: str | None = None, on_progress: Callable[[int, int], None] | None = None,
+                     workers: int | None = None) -> ProcessResult:
+    cfg = ws.config.process
+    parent = input_manifest(ws, ref)
+    settings = worker_settings(ws, cfg)
+    detect_key, result_key = cache_keys(settings)
+    detections = ResultCache(ws.cache_dir(STAGE), "detect", detect_key)
+    results = ResultCache(ws.cache_dir(STAGE), "result", result_key)
+    thresholds = thresholds_of(cfg)
+
+    done: dict[str, SourceResult] = {}
+    tasks: list[Task] = []
+    for item in parent.items:
+        if item.status != "kept" or item.object is None or judge(source_scores(item), SOURCE_FILTERS, thresholds):
+            continue
+        cached = results.get(item.id)
+        if cached is not None and all(c["id"] in ws.store for c in cached["crops"]):
+            done[item.id] = SourceResult.from_json(cached)
+        else:
+            tasks.append(Task(item.id, str(ws.root / item.object), detections.get(item.id)))
+    n_cached = len(done)
+
+    for result in _run(tasks, settings, workers or cfg.workers or os.cpu_count() or 1, on_progress):
+        if result.detection is not None:
+            detections.put(result.source_id, result.detection)
+        if not (result.error and result.error[0] == "process_failed"):  # a crash may be transient: retry next run
+            results.put(result.source_id, result.to_json())
+        done[result.source_id] = result
+
+    manifest = _assemble(parent, done, cfg, ws)
+    path, new = _write(ws, manifest)
+    out = ProcessResult(manifest, path, new, computed=len(tasks), cached=n_cached)
+    for item in manifest.items:
+        if item.detection is not None and item.derived_from is not None:
+            out.detectors[item.detection.detector] = out.detectors.get(item.detection.detector, 0) + 1
+    return out
+
+
+def _run(tasks: list[Task], settings: WorkerSettings, n_workers: int,
+         on_progress: Callable[[int, int], None] | None) -> Iterator[SourceResult]:
+    def report(stream: Iterable[SourceResult]) -> Iterator[SourceResult]:
+        for n, result in enumerate(stream, 1):
+            if on_progress:
+                on_progress(n, len(tasks))
+            yield result
+
+    if n_workers == 1 or len(tasks) < INLINE_BELOW:
+        init_worker(settings)
+        yield from report(map(process_task, tasks))
+        return
+    # forkserver/spawn: workers start clean instead of inheriting this process's threads and memory.
+    ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
+    with ctx.Pool(min(n_workers, len(tasks)), initializer=init_worker, initargs=(settings,)) as pool:
+        yield from report(pool.imap_unordered(process_task, tasks, chunksize=4))
+
+
+def _assemble(parent: Manifest, done: dict[str, SourceResult], cfg: ProcessConfig, ws: Workspace) -> Manifest:
+    thresholds = thresholds_of(cfg)
+    out: dict[str, Item] = {}
+    candidates: list[Candidate] = []
+    n_crops = 0
+    for source in parent.items:
+        if source.status != "kept" or source.object is None:
+            out.setdefault(source.id, source.model_copy(deep=True))
+            continue
+        scores = source_scores(source)
+        reasons = judge(scores, SOURCE_FILTERS, thresholds)
+        result = done.get(source.id)
+        if reasons or result is None:
+            out[source.id] = rejected_source(source, scores, reasons)
+            continue
+        if not result.crops:
+            out[source.id] = failed_source(source, *(result.error or ("no_detection", "no crop")))
+            continue
+        kept_crops = []
+        for rec in result.crops:
+            if rec.id in out:
+                merge_copy(out[rec.id], source)
+                continue
+            item = out[rec.id] = crop_item(source, result, rec, cfg.resolution, ws.store.relpath(rec.id), thresholds)
+            n_crops += 1
+            if item.status == "kept":
+                kept_crops.append(item)
+        if kept_crops:
+            candidates.append(Candidate(source, result.hashes, result.sharpness, kept_crops))
+    groups = mark_duplicates(candidates, cfg.near_duplicate_distance, cfg.near_duplicate_confirm)
+    manifest = Manifest(parent=parent.id, created=now_iso(), stage=STAGE, params=cfg.model_dump(mode="json"),
+                        software=software_versions(), items=list(out.values()))
+    manifest.stats = {**manifest.summary(), "crops": n_crops, "duplicate_groups": groups}
+    return manifest
+
+
+def _write(ws: Workspace, manifest: Manifest) -> tuple[Path, bool]:
+    """Write a new version, unless the latest process version of this parent already says the same."""
+    for path in reversed(ws.manifests.paths()):
+        if f"-{STAGE}-" not in path.name:
+            continue
+        old = io.load(path)
+        if old.parent == manifest.parent and old.params == manifest.params and old.items == manifest.items:
+            return path, False
+        break
+    return ws.manifests.write(manifest), True

@@ -1,0 +1,58 @@
+"""Pretrained files fetched on first use into a per-user cache, checked against a known sha256.
+
+Nothing is committed to the repository; a user who is offline downloads the file once by hand
+and either drops it into the cache folder or names it in curator.toml.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from curator.atomic import write_bytes
+from curator.errors import MissingWeightsError
+
+
+@dataclass(frozen=True)
+class WeightsFile:
+    name: str
+    url: str
+    sha256: str
+
+
+def cache_dir() -> Path:
+    """$CURATOR_CACHE, else $XDG_CACHE_HOME/curator, else ~/.cache/curator; weights go in its weights/."""
+    root = os.environ.get("CURATOR_CACHE") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "curator"
+    return Path(root) / "weights"
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def resolve(spec: WeightsFile, path: str | os.PathLike[str] | None = None, timeout: float = 30.0) -> Path:
+    """The verified local file: `path` if given, else the cached copy, else downloaded into the cache."""
+    if path is not None:
+        given = Path(path).expanduser()
+        if not given.is_file():
+            raise MissingWeightsError(f"{given}: no such file (expected {spec.name}, from {spec.url})")
+        return given
+    target = cache_dir() / spec.name
+    if target.is_file() and _sha256(target) == spec.sha256:
+        return target
+    try:
+        with urllib.request.urlopen(spec.url, timeout=timeout) as response:
+            data = response.read()
+    except OSError as exc:
+        raise MissingWeightsError(
+            f"{spec.name} is needed and could not be downloaded ({exc}); fetch {spec.url} and put it at {target}, "
+            f"or set its path in curator.toml"
+        ) from None
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != spec.sha256:
+        raise MissingWeightsError(f"{spec.url}: downloaded file has sha256 {digest[:16]}..., expected {spec.sha256[:16]}...")
+    write_bytes(target, data)
+    return target
