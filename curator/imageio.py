@@ -40,6 +40,14 @@ class ImageInfo:
     frames: int
 
 
+def _classify(exc: BaseException) -> str:
+    """'truncated' when the data simply ends too early (an interrupted download), else 'corrupt'."""
+    text = str(exc).lower()
+    if isinstance(exc, EOFError) or "truncated" in text or "end of file" in text:
+        return "truncated"
+    return "corrupt"
+
+
 def _open(data: bytes, max_pixels: int) -> Image.Image:
     if not data:
         raise ImageRejected("empty", "zero-byte file")
@@ -49,8 +57,8 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
         if data.startswith(_SIGNATURES):
             raise ImageRejected("corrupt", "image signature present but the data cannot be decoded") from None
         raise ImageRejected("not_image", "not a recognised image format") from None
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise ImageRejected("corrupt", f"unreadable header: {exc}") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise ImageRejected(_classify(exc), f"unreadable header: {exc}") from None
     w, h = img.size
     if w <= 0 or h <= 0:
         raise ImageRejected("corrupt", f"invalid size {w}x{h}")
@@ -64,11 +72,8 @@ def _load(img: Image.Image) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             img.load()
-    except OSError as exc:
-        code = "truncated" if "truncated" in str(exc).lower() else "corrupt"
-        raise ImageRejected(code, f"decode failed: {exc}") from None
-    except (SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as exc:
-        raise ImageRejected("corrupt", f"decode failed: {exc}") from None
+    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as exc:
+        raise ImageRejected(_classify(exc), f"decode failed: {exc}") from None
 
 
 def probe(data: bytes, max_pixels: int = 64_000_000) -> ImageInfo:

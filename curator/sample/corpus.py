@@ -39,9 +39,9 @@ class CorpusSpec:
 
 def _encode(img: Image.Image, fmt: str, **kw) -> bytes:
     buf = io.BytesIO()
-    if fmt in ("jpg", "bmp") or (fmt == "gif" and img.mode == "RGBA"):
+    if img.mode == "RGBA" and fmt in ("jpg", "bmp", "gif"):  # formats without (good) alpha
         bg = Image.new("RGB", img.size, (255, 255, 255))
-        bg.paste(img, mask=img.getchannel("A") if img.mode == "RGBA" else None)
+        bg.paste(img, mask=img.getchannel("A"))
         img = bg
     pil_fmt = {"jpg": "JPEG", "tiff": "TIFF", "png": "PNG", "webp": "WEBP", "bmp": "BMP", "gif": "GIF"}[fmt]
     if fmt == "jpg":

@@ -1,0 +1,79 @@
+import json
+
+import pytest
+
+from curator.errors import CuratorError
+from manifests import Item, Manifest, ManifestRepo, Reason, io, schema
+from manifests.diff import diff
+
+OID = "a" * 64
+OID2 = "b" * 64
+
+
+def _manifest(**kw) -> Manifest:
+    base = dict(created="2026-01-01T00:00:00+00:00", stage="import", items=[Item(id=OID, bytes=3), Item(id=OID2, bytes=4)])
+    return Manifest(**(base | kw))
+
+
+def test_content_id_is_stable_and_changes_with_content(tmp_path):
+    m = _manifest()
+    io.save(m, tmp_path / "m.json")
+    loaded = io.load(tmp_path / "m.json")
+    assert loaded.id == m.id == io.content_id(loaded)
+    other = _manifest(stage="process")
+    assert io.content_id(other) != m.id
+
+
+def test_tampered_file_is_refused(tmp_path):
+    path = tmp_path / "m.json"
+    io.save(_manifest(), path)
+    data = json.loads(path.read_text())
+    data["items"][0]["bytes"] = 999
+    path.write_text(json.dumps(data))
+    with pytest.raises(CuratorError, match="does not match its id"):
+        io.load(path)
+
+
+def test_future_schema_version_gives_clear_error(tmp_path):
+    path = tmp_path / "m.json"
+    data = json.loads(io.dumps(_manifest()))
+    data["schema_version"] = 99
+    path.write_text(json.dumps(data))
+    with pytest.raises(CuratorError, match="newer curator"):
+        io.load(path)
+
+
+def test_shipped_schema_matches_code_and_validates():
+    assert schema.shipped() == schema.generate(), "run: curator manifest schema -o manifests/manifest.schema.json"
+    data = json.loads(io.dumps(_manifest()))
+    assert schema.errors(data) == []
+    data["items"][0]["status"] = "maybe"
+    data["items"][1]["surprise"] = 1
+    errs = schema.errors(data)
+    assert any("maybe" in e for e in errs) and any("surprise" in e for e in errs)
+
+
+def test_diff_reports_added_removed_and_decisions():
+    a = _manifest()
+    b = _manifest(items=[Item(id=OID, bytes=3, label="x"), Item(id="c" * 64, bytes=1)])
+    b.items[0].reject(Reason(code="review", stage="review"))
+    d = diff(a, b)
+    assert [i.id for i in d.added] == ["c" * 64]
+    assert [i.id for i in d.removed] == [OID2]
+    assert d.status_changed[0].after == "rejected" and d.status_changed[0].reasons == ["review:review"]
+    assert d.label_changed[0].after == "x"
+
+
+def test_repo_versions_resolve_and_log(tmp_path):
+    repo = ManifestRepo(tmp_path / "manifests")
+    first = repo.write(_manifest())
+    second = repo.write(_manifest(stage="process", parent=io.load(first).id, items=[Item(id=OID, bytes=3)]))
+    assert first.name.startswith("0001-import-") and second.name.startswith("0002-process-")
+    assert repo.write(io.load(second)) == second  # same content: no new version
+    assert repo.resolve("latest") == second
+    assert repo.resolve("import") == first
+    assert repo.resolve(io.load(first).id[:8]) == first
+    chain = repo.log("latest")
+    assert [m.stage for _, m, _ in chain] == ["process", "import"]
+    with pytest.raises(CuratorError):
+        repo.resolve("nonexistent-stage")
