@@ -21,10 +21,13 @@ class ManifestDiff:
     removed: list[Item] = field(default_factory=list)
     status_changed: list[Change] = field(default_factory=list)
     label_changed: list[Change] = field(default_factory=list)
+    # source id -> ids of the items cut from it that replace it (e.g. `curator process` crops);
+    # such sources are not in `removed`, nor their crops in `added`.
+    cropped: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
-        return not (self.added or self.removed or self.status_changed or self.label_changed)
+        return not (self.added or self.removed or self.status_changed or self.label_changed or self.cropped)
 
     def to_dict(self) -> dict:
         return {
@@ -32,7 +35,12 @@ class ManifestDiff:
             "removed": [it.id for it in self.removed],
             "status_changed": [c.__dict__ for c in self.status_changed],
             "label_changed": [c.__dict__ for c in self.label_changed],
+            "cropped": self.cropped,
         }
+
+    def cropped_lines(self) -> list[str]:
+        """One line per replaced source: '<id>  cropped into N'."""
+        return [f"{sid[:12]}  cropped into {len(ids)}" for sid, ids in self.cropped.items()]
 
 
 def _reason_text(item: Item) -> list[str]:
@@ -40,11 +48,18 @@ def _reason_text(item: Item) -> list[str]:
 
 
 def diff(a: Manifest, b: Manifest) -> ManifestDiff:
-    """Items only in `b` are added, only in `a` removed; shared ids compare status and label."""
+    """Items only in `b` are added, only in `a` removed, unless `b` derives them from an `a` item it
+    replaces (then that source is 'cropped'); shared ids compare status and label."""
     old, new = a.by_id(), b.by_id()
+    cropped: dict[str, list[str]] = {}
+    for oid, it in new.items():
+        if oid not in old and it.derived_from in old and it.derived_from not in new:
+            cropped.setdefault(it.derived_from, []).append(oid)
+    derived = {oid for ids in cropped.values() for oid in ids}
     out = ManifestDiff(
-        added=[it for oid, it in new.items() if oid not in old],
-        removed=[it for oid, it in old.items() if oid not in new],
+        added=[it for oid, it in new.items() if oid not in old and oid not in derived],
+        removed=[it for oid, it in old.items() if oid not in new and oid not in cropped],
+        cropped=cropped,
     )
     for oid, after in new.items():
         before = old.get(oid)

@@ -78,7 +78,10 @@ def print_diff(d) -> None:
     if d.empty:
         console.print("no differences")
         return
-    console.print(f"+{len(d.added)} added  -{len(d.removed)} removed  {len(d.status_changed)} status changed  {len(d.label_changed)} relabelled")
+    console.print(f"+{len(d.added)} added  -{len(d.removed)} removed  {len(d.cropped)} cropped  "
+                  f"{len(d.status_changed)} status changed  {len(d.label_changed)} relabelled")
+    for line in d.cropped_lines():
+        console.print(f"  {line}")
     for c in d.status_changed:
         console.print(f"  {c.id[:12]}  {c.before} -> {c.after}  {'; '.join(c.reasons)}")
     for c in d.label_changed:

@@ -19,7 +19,9 @@ class ProcessConfig(Section):
     animeface_path: str | None = Field(
         None, description="Local lbpcascade_animeface.xml; unset fetches it once into ~/.cache/curator/weights (sha256 checked)."
     )
-    face_min_score: float = Field(0.6, ge=0, le=1, description="Confidence below which a CNN face detection is ignored.")
+    face_min_score: float = Field(
+        0.7, ge=0, le=1, description="Confidence below which a CNN face detection is ignored (photos score 0.9+; drawings fool it at 0.2-0.6)."
+    )
     detect_max_side: int = Field(960, ge=64, description="Images are shrunk to at most this side for detection (boxes are scaled back).")
     # cropping
     faces: Literal["largest", "each", "skip"] = Field(
@@ -51,7 +53,7 @@ class ProcessConfig(Section):
     # dedupe
     near_duplicate_distance: int = Field(4, ge=0, le=64, description="Perceptual hashes within this Hamming distance (of 64 bits) are near duplicates.")
     near_duplicate_confirm: int = Field(
-        10, ge=0, le=64, description="A phash match counts only if the dHash distance is also within this (64 turns the check off)."
+        6, ge=0, le=64, description="A phash match counts only if the dHash distance is also within this (64 turns the check off)."
     )
     workers: int = Field(0, ge=0, description="Worker processes; 0 means one per CPU core.")
 

@@ -5,9 +5,9 @@ re-compressed), so sources are compared by the hashes of their decoded pixels. C
 instead would also match different characters drawn alike, because cropping lines them up.
 
 A phash match must be confirmed by the dHash (gradients rather than frequencies): on drawings
-that share a layout, phash alone links distinct images into chains (measured on the sample
-corpus: at phash <= 4 every labelled copy matched but so did two distinct pairs, whose dHash
-distances were 14 against at most 7 for the copies).
+that share a layout, phash alone links distinct images into chains. Measured on four sample
+corpora (seeds 0-3, 6062 distinct pairs): phash <= 4 alone matched 21 distinct pairs, with
+dHash <= 6 as well 4, while every resized, re-compressed and brightened copy still matched.
 """
 
 from __future__ import annotations

@@ -58,6 +58,14 @@ def _file_sha(path: str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def crop_spec(cfg: ProcessConfig) -> CropSpec:
+    return CropSpec(
+        grow_top=cfg.grow_top, grow_bottom=cfg.grow_bottom, grow_sides=cfg.grow_sides, subject_margin=cfg.subject_margin,
+        subject_anchor=cfg.subject_anchor, pad=cfg.pad, level_eyes=cfg.level_eyes, resolution=cfg.resolution,
+        resample=cfg.resample, background=tuple(cfg.background),
+    )
+
+
 def worker_settings(ws: Workspace, cfg: ProcessConfig) -> WorkerSettings:
     """Settings for the workers, with weights resolved here so a missing file fails once, before any work."""
     animeface_path = cfg.animeface_path
@@ -66,15 +74,10 @@ def worker_settings(ws: Workspace, cfg: ProcessConfig) -> WorkerSettings:
         from detectors.weights import resolve
 
         animeface_path = str(resolve(ANIMEFACE, cfg.animeface_path))
-    crop = CropSpec(
-        grow_top=cfg.grow_top, grow_bottom=cfg.grow_bottom, grow_sides=cfg.grow_sides, subject_margin=cfg.subject_margin,
-        subject_anchor=cfg.subject_anchor, pad=cfg.pad, level_eyes=cfg.level_eyes, resolution=cfg.resolution,
-        resample=cfg.resample, background=tuple(cfg.background),
-    )
     return WorkerSettings(
         store_root=str(ws.store.root), detectors=tuple(cfg.detectors),
         detector_settings=DetectorSettings(min_score=cfg.face_min_score, animeface_path=animeface_path),
-        detect_max_side=cfg.detect_max_side, faces=cfg.faces, crop=crop, max_pixels=ws.config.import_.max_pixels,
+        detect_max_side=cfg.detect_max_side, faces=cfg.faces, crop=crop_spec(cfg), max_pixels=ws.config.import_.max_pixels,
     )
 
 
