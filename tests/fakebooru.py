@@ -129,6 +129,7 @@ class FakeBooru:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            wbufsize = -1  # headers and body leave in one write: no Nagle/delayed-ACK stall per response
 
             def log_message(self, *args) -> None:  # keep test output clean
                 pass

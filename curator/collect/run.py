@@ -56,8 +56,11 @@ def collect(ws: Workspace, req: CollectRequest, on_new: Callable[[], None] = lam
                                         workroot / f"archive-{source.name}.sqlite3", req.dry_run)
         cmd = gallerydl.command(workdir, config, gallerydl.input_file(source, queries), cfg.user_gallery_dl_config)
         jobs.append(SourceRun(source, cmd, workdir, per_source, req.dry_run))
-    with ThreadPoolExecutor(max(1, min(cfg.parallel_sources, len(jobs) or 1))) as pool:
-        reports = list(pool.map(lambda job: run_source(job, writer, budget, on_new), jobs))
+    try:
+        with ThreadPoolExecutor(max(1, min(cfg.parallel_sources, len(jobs) or 1))) as pool:
+            reports = list(pool.map(lambda job: run_source(job, writer, budget, on_new), jobs))
+    finally:
+        writer.close()
     result = CollectResult(reports + skipped)
     if not req.dry_run:
         _write_manifest(ws, req, cfg, journal, result)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import threading
+from concurrent.futures import Future
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -85,9 +86,11 @@ def run_source(job: SourceRun, writer: Writer, budget: Budget, on_new: Callable[
         tail: deque[str] = deque(maxlen=LOG_TAIL)
         reader = threading.Thread(target=_drain, args=(proc.stderr, log, tail), daemon=True)
         reader.start()
+        events = _Events(job, writer, budget, report, on_new)
         try:
-            stopped = _consume(proc, job, writer, budget, report, on_new)
+            stopped = events.read(proc.stdout)
         finally:
+            events.settle()
             if proc.poll() is None:
                 proc.terminate()
             proc.wait()
@@ -106,41 +109,51 @@ def _drain(stream, log, tail: deque[str]) -> None:
         tail.append(line.rstrip("\n"))
 
 
-def _consume(proc: subprocess.Popen, job: SourceRun, writer: Writer, budget: Budget, report: SourceReport,
-             on_new: Callable[[], None]) -> bool:
-    """Read event lines until gallery-dl exits; True when a limit stopped it."""
-    seen_would: set[str] = set()
-    for line in proc.stdout:
-        kind, _, rest = line.rstrip("\n").partition("\t")
-        if kind == "found":
-            report.found += 1
-        elif kind == "already":
-            report.already += 1
-        elif kind == "failed":
-            report.failed += 1
-        elif kind == "would":
-            key, query, url = (rest.split("\t") + ["", ""])[:3]
-            if key not in seen_would:  # the same post found by two queries is one download
-                seen_would.add(key)
-                report.would.append((key, query, url))
-                if _hit_limit(len(report.would), job.limit, budget):
-                    return True
-            else:
-                report.already += 1
-        elif kind == "new":
-            key, _, path = rest.partition("\t")
-            try:
-                writer.ingest(job.source, Path(path))
-            except (OSError, ValueError):
-                report.failed += 1  # staged file vanished or its sidecar is unreadable
-                continue
-            report.new += 1
-            on_new()
-            if _hit_limit(report.new, job.limit, budget):
+class _Events:
+    """One source's gallery-dl event lines, turned into counts and ingest jobs."""
+
+    def __init__(self, job: SourceRun, writer: Writer, budget: Budget, report: SourceReport,
+                 on_new: Callable[[], None]) -> None:
+        self.job, self.writer, self.budget, self.report, self.on_new = job, writer, budget, report, on_new
+        self.pending: list[Future] = []
+        self.seen_would: set[str] = set()
+
+    def read(self, lines) -> bool:
+        """Consume lines until gallery-dl exits; True when a limit stopped it."""
+        counters = {"found": "found", "already": "already", "failed": "failed"}
+        for line in lines:
+            kind, _, rest = line.rstrip("\n").partition("\t")
+            if kind in counters:
+                setattr(self.report, counters[kind], getattr(self.report, counters[kind]) + 1)
+            elif kind == "new" and self._new(rest):
                 return True
-    return False
+            elif kind == "would" and self._would(rest):
+                return True
+        return False
 
+    def _new(self, rest: str) -> bool:
+        _key, _, path = rest.partition("\t")
+        self.pending.append(self.writer.submit(self.job.source, Path(path)))
+        self.report.new += 1
+        self.on_new()
+        return self._hit_limit(self.report.new)
 
-def _hit_limit(count: int, limit: int, budget: Budget) -> bool:
-    over_total = not budget.take()
-    return over_total or bool(limit and count >= limit)
+    def _would(self, rest: str) -> bool:
+        key, query, url = (rest.split("\t") + ["", ""])[:3]
+        if key in self.seen_would:  # the same post found by two queries is one download
+            self.report.already += 1
+            return False
+        self.seen_would.add(key)
+        self.report.would.append((key, query, url))
+        return self._hit_limit(len(self.report.would))
+
+    def _hit_limit(self, count: int) -> bool:
+        over_total = not self.budget.take()
+        return over_total or bool(self.job.limit and count >= self.job.limit)
+
+    def settle(self) -> None:
+        """Wait for this source's ingests; a file that could not be stored counts as failed."""
+        for fut in self.pending:
+            if fut.exception() is not None:  # staged file vanished or its sidecar is unreadable
+                self.report.new -= 1
+                self.report.failed += 1
