@@ -18,12 +18,13 @@ from torch import Tensor
 
 from trainers.stylegan2.aug_matrices import translate2d
 from trainers.stylegan2.aug_resample import (
+    apply_separable,
     bilinear_sample,
-    downsample2x,
+    downsample_matrix,
     gather_pixels,
     reflect_index,
-    reflect_pad,
-    upsample2x,
+    reflect_pad_matrix,
+    upsample_matrix,
 )
 
 _INTEGER_TOLERANCE = 1e-4
@@ -76,14 +77,16 @@ def warp_resampled(images: Tensor, g_inv: Tensor, taps: Tensor) -> Tensor:
     n, c, h, w = images.shape
     length = taps.numel()
     centre = (length - 1) / 2  # upsampled index k lies at input coordinate (k - centre) / 2
-    # Positions of the 2x output grid that downsample2x needs, in centred input coordinates.
+    # Positions of the 2x output grid that the downsampling needs, in centred input coordinates.
     u = (torch.arange(2 * w + length - 2, dtype=torch.float64) - centre) / 2 - (w - 1) / 2
     v = (torch.arange(2 * h + length - 2, dtype=torch.float64) - centre) / 2 - (h - 1) / 2
     # Keep bilinear taps inside the part of the upsampled image the filter fully covers.
     guard = (length - 1) / 4 + 1
     left, right = _padding(g_inv, u[[0, -1]], v[[0, -1]], w, 0, guard)
     top, bottom = _padding(g_inv, u[[0, -1]], v[[0, -1]], h, 1, guard)
-    upsampled = upsample2x(reflect_pad(images, left, right, top, bottom), taps)
+    pad_up_rows = upsample_matrix(h + top + bottom, taps) @ reflect_pad_matrix(h, top, bottom)
+    pad_up_cols = upsample_matrix(w + left + right, taps) @ reflect_pad_matrix(w, left, right)
+    upsampled = apply_separable(images, pad_up_rows, pad_up_cols)
 
     g = g_inv.to(device=images.device, dtype=torch.float32)
     u = u.to(device=images.device, dtype=torch.float32).reshape(1, 1, -1)
@@ -92,7 +95,7 @@ def warp_resampled(images: Tensor, g_inv: Tensor, taps: Tensor) -> Tensor:
     src_y = g[:, 1, 0, None, None] * u + g[:, 1, 1, None, None] * v + g[:, 1, 2, None, None]
     xs = 2 * (src_x + (w - 1) / 2 + left) + centre
     ys = 2 * (src_y + (h - 1) / 2 + top) + centre
-    return downsample2x(bilinear_sample(upsampled, xs, ys), taps)
+    return apply_separable(bilinear_sample(upsampled, xs, ys), downsample_matrix(h, taps), downsample_matrix(w, taps))
 
 
 def warp(images: Tensor, g_inv: Tensor, taps: Tensor) -> Tensor:
