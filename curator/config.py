@@ -14,6 +14,7 @@ from typing import Any
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from curator.cluster.config import ClusterConfig
 from curator.collect.config import CollectConfig
 from curator.errors import CuratorError
 from curator.ingest.config import ImportConfig
@@ -27,6 +28,7 @@ class CuratorConfig(Section):
     process: ProcessConfig = Field(default_factory=ProcessConfig)
     review: ReviewConfig = Field(default_factory=ReviewConfig)
     collect: CollectConfig = Field(default_factory=CollectConfig)
+    cluster: ClusterConfig = Field(default_factory=ClusterConfig)
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 

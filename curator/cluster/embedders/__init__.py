@@ -1,0 +1,1 @@
+"""Image embedders behind one registry: `create_embedder(name, **cfg)` (see `registry`)."""

@@ -1,0 +1,113 @@
+"""CLIP image embeddings through open_clip; its text tower also scores the zero-shot prompts."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from curator.cluster.embedders.base import Embedder, ImagePrep
+from curator.cluster.embedders.registry import register_embedder
+from curator.cluster.embedders.weights import file_digest, hf_offline, host_reachable, local_checkpoint
+from curator.errors import CuratorError, MissingWeightsError
+
+_HF_FILES = ("open_clip_model.safetensors", "open_clip_pytorch_model.bin")
+
+
+@dataclass(frozen=True)
+class ClipConfig:
+    clip_model: str = "ViT-B-32"
+    clip_pretrained: str | None = "openai"  # None: random initialisation (seeded), for tests
+    checkpoint: str | None = None
+
+
+class _ImageTower(torch.nn.Module):
+    def __init__(self, clip: torch.nn.Module) -> None:
+        super().__init__()
+        self.clip = clip
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.clip.encode_image(x)
+
+
+class ClipEmbedder(Embedder):
+    """An embedder that can also embed text, for zero-shot scores."""
+
+    def __init__(self, identity: str, clip: torch.nn.Module, prep: ImagePrep, tokenizer) -> None:
+        super().__init__("clip", identity, _ImageTower(clip), prep)
+        self.clip = clip
+        self.tokenizer = tokenizer
+
+    @torch.inference_mode()
+    def encode_text(self, texts: list[str]) -> torch.Tensor:
+        return self.clip.encode_text(self.tokenizer(texts).to(self.device)).float()
+
+    @property
+    def logit_scale(self) -> float:
+        return float(self.clip.logit_scale.exp())
+
+
+@register_embedder("clip", ClipConfig)
+def build_clip(cfg: ClipConfig) -> ClipEmbedder:
+    import open_clip
+
+    if cfg.clip_model not in open_clip.list_models():
+        raise CuratorError(f"unknown open_clip model {cfg.clip_model!r} (e.g. ViT-B-32, ViT-S-32, RN50)")
+    weights, tag = _weights(cfg)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        clip, _, _ = open_clip.create_model_and_transforms(cfg.clip_model, pretrained=weights)
+    pp = clip.visual.preprocess_cfg
+    size = pp["size"] if isinstance(pp["size"], int) else pp["size"][0]
+    prep = ImagePrep(size, mean=tuple(pp["mean"]), std=tuple(pp["std"]))
+    identity = f"clip:{cfg.clip_model}:{tag}"
+    return ClipEmbedder(identity, clip, prep, open_clip.get_tokenizer(cfg.clip_model))
+
+
+def _weights(cfg: ClipConfig) -> tuple[str | None, str]:
+    """(what to pass open_clip as `pretrained`, a tag naming those weights)."""
+    if cfg.checkpoint:
+        path = local_checkpoint(cfg.checkpoint)
+        return str(path), f"ckpt-{file_digest(path)}"
+    if not cfg.clip_pretrained:
+        return None, "random0"
+    import open_clip
+
+    pcfg = open_clip.get_pretrained_cfg(cfg.clip_model, cfg.clip_pretrained)
+    if not pcfg:
+        tags = ", ".join(open_clip.list_pretrained_tags_by_model(cfg.clip_model)) or "none"
+        raise CuratorError(f"open_clip has no pretrained {cfg.clip_pretrained!r} for {cfg.clip_model} (known: {tags})")
+    cached = _hf_cached(pcfg.get("hf_hub", ""))
+    if cached:
+        return str(cached), cfg.clip_pretrained
+    source = f"https://huggingface.co/{pcfg.get('hf_hub', '').rstrip('/')}"
+    if hf_offline() or not host_reachable("huggingface.co"):
+        # Without this, open_clip/huggingface_hub retry for about 45 s before failing.
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        from huggingface_hub.constants import HF_HUB_CACHE
+
+        raise MissingWeightsError(
+            f"CLIP weights {cfg.clip_model}/{cfg.clip_pretrained} ({pcfg.get('hf_hub', '')}{'' if not pcfg.get('hf_hub', '').endswith('/') else _HF_FILES[0]}) "
+            f"are not in the Hugging Face cache {HF_HUB_CACHE} and {source} cannot be reached: "
+            "download the file on a connected machine and pass it with --checkpoint (or [cluster] checkpoint)"
+        )
+    return cfg.clip_pretrained, cfg.clip_pretrained
+
+
+def _hf_cached(hf_hub: str) -> Path | None:
+    """The weights file in the Hugging Face cache, if an earlier run downloaded it."""
+    from huggingface_hub import try_to_load_from_cache
+
+    # open_clip writes 'org/name/file' or 'org/name/' (meaning its default file names).
+    if hf_hub.endswith("/"):
+        repo_id, names = hf_hub.rstrip("/"), list(_HF_FILES)
+    else:
+        repo_id, _, name = hf_hub.rpartition("/")
+        names = [name]
+    for name in names:
+        hit = try_to_load_from_cache(repo_id, name)
+        if isinstance(hit, str):
+            return Path(hit)
+    return None

@@ -1,0 +1,63 @@
+"""The embedder registry, in the style of timm's model registry.
+
+A plug-in module registers a builder with `@register_embedder("name", ConfigClass)`; the
+builder takes that plain typed config. `create_embedder("torchvision:mobilenet_v2", ...)`
+passes the part after the colon as the config's `arch`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from curator.cluster.embedders.base import Embedder
+from curator.errors import CuratorError
+
+Builder = Callable[[Any], Embedder]
+
+_REGISTRY: dict[str, tuple[type, Builder]] = {}
+# Imported on first use so that the registry fills without importing torch at CLI start.
+_PLUGINS = ("curator.cluster.embedders.clip", "curator.cluster.embedders.torchvision_cnn", "curator.cluster.embedders.pixels")
+
+
+def register_embedder(name: str, config_cls: type) -> Callable[[Builder], Builder]:
+    def deco(builder: Builder) -> Builder:
+        _REGISTRY[name] = (config_cls, builder)
+        return builder
+
+    return deco
+
+
+def _entry(name: str) -> tuple[type, Builder, dict[str, Any]]:
+    for module in _PLUGINS:
+        importlib.import_module(module)
+    base, _, arg = name.partition(":")
+    if base not in _REGISTRY:
+        raise CuratorError(f"unknown embedder {name!r}; known: {', '.join(list_embedders())} (and 'torchvision:<classifier>')")
+    config_cls, builder = _REGISTRY[base]
+    return config_cls, builder, ({"arch": arg} if arg else {})
+
+
+def list_embedders() -> list[str]:
+    for module in _PLUGINS:
+        importlib.import_module(module)
+    return sorted(_REGISTRY)
+
+
+def create_embedder(name: str, **cfg: Any) -> Embedder:
+    """Build the embedder `name` ('clip', 'resnet50', 'torchvision:<arch>', ...) from its config fields."""
+    config_cls, builder, implied = _entry(name)
+    try:
+        config = config_cls(**{**cfg, **implied})
+    except TypeError as exc:
+        raise CuratorError(f"embedder {name!r}: {exc}") from None
+    return builder(config)
+
+
+def create_embedder_from(name: str, options: dict[str, Any]) -> Embedder:
+    """Like `create_embedder`, taking from `options` only the fields this embedder's config has."""
+    config_cls, _, _ = _entry(name)
+    fields = {f.name for f in dataclasses.fields(config_cls)}
+    return create_embedder(name, **{k: v for k, v in options.items() if k in fields})
