@@ -89,7 +89,7 @@ class Writer:
     a kill before that leaves them to the next sweep, which re-journals them (merging is idempotent).
     """
 
-    def __init__(self, ws: Workspace, journal: Journal, threads: int = 4, batch: int = 64) -> None:
+    def __init__(self, ws: Workspace, journal: Journal, threads: int = 16, batch: int = 64) -> None:
         self.ws = ws
         self.journal = journal
         self.filters = ws.config.collect.filters
