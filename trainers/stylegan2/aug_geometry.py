@@ -76,7 +76,10 @@ def warp_resampled(images: Tensor, g_inv: Tensor, taps: Tensor) -> Tensor:
     """Transform each sample by g_inv [N, 3, 3] (float64, CPU) through a filtered 2x resampling."""
     n, c, h, w = images.shape
     length = taps.numel()
-    centre = (length - 1) / 2  # upsampled index k lies at input coordinate (k - centre) / 2
+    # Upsampled index k lies at input coordinate (k - centre) / 2, where centre is the filter's
+    # delay at low frequencies: its centroid. Symlet-6 is not symmetric (centroid 5.10, not the
+    # midpoint 5.5); taking the midpoint would shift a half-turned image by 0.4 px.
+    centre = float((torch.arange(length, dtype=taps.dtype) * taps.cpu()).sum() / taps.sum().cpu())
     # Positions of the 2x output grid that the downsampling needs, in centred input coordinates.
     u = (torch.arange(2 * w + length - 2, dtype=torch.float64) - centre) / 2 - (w - 1) / 2
     v = (torch.arange(2 * h + length - 2, dtype=torch.float64) - centre) / 2 - (h - 1) / 2

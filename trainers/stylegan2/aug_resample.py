@@ -42,7 +42,7 @@ def reflect_pad_matrix(size: int, before: int, after: int) -> Tensor:
 def upsample_matrix(size: int, taps: Tensor) -> Tensor:
     """[2*size + L - 2, size]: zero-insertion 2x upsampling filtered by `taps` (length L).
 
-    Output sample k sits at input coordinate (k - (L-1)/2) / 2.
+    Output sample k sits at input coordinate (k - d) / 2, d the filter's delay (its centroid).
     """
     length = taps.numel()
     out = torch.zeros(2 * size + length - 2, size, dtype=torch.float64)
