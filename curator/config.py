@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from curator.cluster.config import ClusterConfig
 from curator.collect.config import CollectConfig
 from curator.errors import CuratorError
+from curator.evaluate.config import EvalConfig
 from curator.ingest.config import ImportConfig
 from curator.process.config import ProcessConfig
 from curator.review.config import ReviewConfig
@@ -29,6 +30,7 @@ class CuratorConfig(Section):
     review: ReviewConfig = Field(default_factory=ReviewConfig)
     collect: CollectConfig = Field(default_factory=CollectConfig)
     cluster: ClusterConfig = Field(default_factory=ClusterConfig)
+    eval: EvalConfig = Field(default_factory=EvalConfig)
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 

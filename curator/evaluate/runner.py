@@ -1,0 +1,116 @@
+"""Evaluate a generator against a real image set with any registered metrics.
+
+Real statistics come from the cache when they can; the generated images are streamed through
+the accumulators in batches and never kept, so memory stays flat however many are drawn.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from curator.errors import CuratorError
+from curator.evaluate.config import EvalConfig
+from curator.evaluate.features import Accumulator, InceptionExtractor, collect
+from curator.evaluate.inception import load_inception, locate_weights
+from curator.evaluate.registry import KIND_PARAMS, KINDS, Metric, Stats, get_metrics
+from curator.evaluate.sources import ManifestImages, ZipImages, generated_batches
+from curator.evaluate.stats_cache import StatsCache, cache_key
+from curator.store import sha256_file
+
+RealImages = ZipImages | ManifestImages
+Progress = Callable[[int, int], object]  # (images done, images in all)
+
+
+def resolve_device(name: str | torch.device) -> torch.device:
+    if str(name) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+class _Inception:
+    """Loads the network (and hashes its weights for cache keys) only if some statistic needs it."""
+
+    def __init__(self, config: EvalConfig, device: torch.device) -> None:
+        self.config, self.device = config, device
+        self._extractor: InceptionExtractor | None = None
+        self._weights_id: str | None = None
+
+    @property
+    def weights_id(self) -> str:
+        if self._weights_id is None:
+            self._weights_id = sha256_file(locate_weights(self.config.inception_weights))
+        return self._weights_id
+
+    @property
+    def extractor(self) -> InceptionExtractor:
+        if self._extractor is None:
+            model = load_inception(self.config.inception_weights)
+            self._extractor = InceptionExtractor(model, self.config.protocol, self.device)
+        return self._extractor
+
+
+def _kinds(metrics: list[Metric], real_only: bool) -> list[str]:
+    return list(dict.fromkeys(k for m in metrics if m.needs_real or not real_only for k in m.kinds))
+
+
+def _accumulators(kinds: list[str], config: EvalConfig, count: int) -> dict[str, Accumulator]:
+    return {k: KINDS[k](config, count) for k in kinds}
+
+
+def real_statistics(real: RealImages, kinds: list[str], config: EvalConfig, cache: StatsCache,
+                    inception: _Inception, on_batch: Callable[[int], object] | None = None) -> Stats:
+    """Each kind from the cache, or all missing kinds in one pass over the real images (then cached)."""
+    accs = _accumulators(kinds, config, real.count)
+    keys = {}
+    for k, acc in accs.items():
+        parts = {"data": real.identity, "kind": k, **KIND_PARAMS[k](config)}
+        if acc.uses_inception:
+            parts["weights"] = inception.weights_id
+        keys[k] = (cache_key(parts), parts)
+    stats: Stats = {}
+    for k, (key, _) in keys.items():
+        if (hit := cache.load(key)) is not None:
+            stats[k] = hit
+    missing = {k: acc for k, acc in accs.items() if k not in stats}
+    if missing:
+        extractor = inception.extractor if any(a.uses_inception for a in missing.values()) else None
+        fresh = collect(real.batches(config.batch), missing, extractor, on_batch)
+        for k, arrays in fresh.items():
+            cache.save(keys[k][0], arrays, keys[k][1])
+        stats.update(fresh)
+    return stats
+
+
+def evaluate(G: torch.nn.Module, real: RealImages, metric_names: list[str], num_gen: int, config: EvalConfig,
+             cache: StatsCache, device: torch.device, on_progress: Progress | None = None) -> dict[str, float]:
+    """Metric name -> value for `num_gen` images of G against `real`."""
+    metrics = get_metrics(metric_names)
+    if real.resolution != G.img_resolution:
+        raise CuratorError(f"the real images are {real.resolution} px but the generator makes {G.img_resolution} px")
+    inception = _Inception(config, device)
+    real_kinds = _kinds(metrics, real_only=True)
+    real_stats = None
+    done_real = 0
+    if real_kinds:
+        report = (lambda d: on_progress(d, real.count + num_gen)) if on_progress else None
+        real_stats = real_statistics(real, real_kinds, config, cache, inception, report)
+        done_real = real.count
+    fake_accs = _accumulators(_kinds(metrics, real_only=False), config, num_gen)
+    extractor = inception.extractor if any(a.uses_inception for a in fake_accs.values()) else None
+    fakes = generated_batches(G, num_gen, config.batch, config.seed, device, real.labels)
+    report = (lambda d: on_progress(done_real + d, done_real + num_gen)) if on_progress else None
+    fake_stats = collect(fakes, fake_accs, extractor, report)
+    results: dict[str, float] = {}
+    for m in metrics:
+        results.update(m.compute(real_stats if m.needs_real else None, fake_stats, config))
+    return results
+
+
+def evaluate_snapshot(G_ema: torch.nn.Module, dataset_zip: Path, metrics: list[str], num_gen: int, cache_dir: Path,
+                      device: str | torch.device, config: EvalConfig | None = None) -> dict[str, float]:
+    """For the trainer: metrics of one snapshot against its training ZIP, real statistics cached in `cache_dir`."""
+    return evaluate(G_ema, ZipImages(Path(dataset_zip)), metrics, num_gen, config or EvalConfig(),
+                    StatsCache(Path(cache_dir)), resolve_device(device))

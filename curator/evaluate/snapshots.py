@@ -1,0 +1,54 @@
+"""Find a generator snapshot from what the user typed (a run folder, a snapshot file or an official .pkl)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from curator.errors import CuratorError
+
+SNAPSHOT_GLOB = "network-snapshot-*.safetensors"
+
+
+def resolve_snapshot(path: str | Path) -> Path:
+    """A run folder means its latest snapshot; a snapshot's .json means its weights."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        snaps = sorted(path.glob(SNAPSHOT_GLOB))
+        if not snaps:
+            raise CuratorError(f"{path}: no {SNAPSHOT_GLOB} in this folder")
+        return snaps[-1]
+    if path.suffix == ".json":
+        path = path.with_suffix(".safetensors")
+    if not path.is_file():
+        raise CuratorError(f"{path}: no such checkpoint (give a run folder, a .safetensors snapshot or an official .pkl)")
+    return path
+
+
+def load_snapshot_generator(snapshot: Path, device: torch.device) -> torch.nn.Module:
+    """G_ema of a curator snapshot or an official StyleGAN2-ADA pickle, in eval mode."""
+    from trainers.stylegan2.checkpoint import load_generator
+
+    try:
+        return load_generator(snapshot, device=device)
+    except (KeyError, ValueError, RuntimeError, OSError) as exc:
+        raise CuratorError(f"{snapshot}: cannot load a generator ({exc})") from None
+
+
+def training_data(snapshot: Path) -> Path | None:
+    """The training-set ZIP recorded in the snapshot's run options, if it still exists."""
+    from trainers.stylegan2.checkpoint import load_run_config
+
+    if snapshot.suffix != ".safetensors":
+        return None
+    try:
+        data = load_run_config(snapshot).get("data")
+    except (OSError, KeyError, ValueError):
+        return None
+    if not data:
+        return None
+    for candidate in (Path(data), snapshot.parent / data):
+        if candidate.is_file():
+            return candidate
+    return None

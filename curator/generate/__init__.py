@@ -1,0 +1,1 @@
+"""Images from a trained generator: seeds, truncation, classes, grids, interpolations, style mixing."""

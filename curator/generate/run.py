@@ -1,0 +1,58 @@
+"""`curator generate`: the pictures asked for, written into one folder with the options as JSON."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+
+from curator.atomic import write_text
+from curator.generate.layouts import grid, interpolation_frames, save_gif, save_png, style_mix_table, to_pil
+from curator.generate.sampling import map_seeds, parse_layers, synthesize
+from curator.software import software_versions
+
+
+@dataclass
+class GenerateOptions:
+    seeds: list[int]
+    truncation_psi: float = 1.0
+    truncation_cutoff: int | None = None
+    class_idx: int | None = None
+    noise_mode: str = "const"
+    grid: bool = False
+    interpolate: bool = False
+    frames: int = 16
+    gif: bool = False
+    style_mix: bool = False
+    mix_layers: str = "0-6"
+
+
+def generate(G: torch.nn.Module, opts: GenerateOptions, out: Path, device: torch.device,
+             checkpoint: str | None = None) -> list[Path]:
+    """Write seed images (and the optional grid, interpolation, style mix) to `out`; return the paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    ws = map_seeds(G, opts.seeds, opts.class_idx, opts.truncation_psi, opts.truncation_cutoff, device)
+    images = to_pil(synthesize(G, ws, opts.noise_mode))
+    written = [save_png(img, out / f"seed{seed:04d}.png") for seed, img in zip(opts.seeds, images)]
+    if opts.grid:
+        written.append(save_png(grid(images), out / "grid.png"))
+    if opts.interpolate:
+        written += _interpolation(G, ws, opts, out)
+    if opts.style_mix:
+        layers = parse_layers(opts.mix_layers, G.num_ws)
+        written.append(save_png(style_mix_table(G, ws, ws, layers, opts.noise_mode), out / "style-mix.png"))
+    record = {"checkpoint": checkpoint, "options": asdict(opts), "files": [p.name for p in written],
+              "software": software_versions()}
+    write_text(out / "generate.json", json.dumps(record, indent=1) + "\n")
+    return written
+
+
+def _interpolation(G: torch.nn.Module, ws: torch.Tensor, opts: GenerateOptions, out: Path) -> list[Path]:
+    legs = [to_pil(leg) for leg in interpolation_frames(G, ws, opts.frames, opts.noise_mode)]
+    strip = grid([frame for leg in legs for frame in leg], cols=opts.frames)
+    paths = [save_png(strip, out / "interpolation.png")]
+    if opts.gif:
+        paths.append(save_gif([frame for leg in legs for frame in leg], out / "interpolation.gif"))
+    return paths
