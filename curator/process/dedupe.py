@@ -11,6 +11,11 @@ exactly the pair set an exhaustive search finds; `exhaustive_pairs` is that refe
 
 Groups are the connected components of near pairs plus exact pairs (equal `pixel_hash`), so
 a chain A~B~C forms one group even when A and C are further apart than the threshold.
+
+When entries also carry a dhash, the distance is taken over both hashes (128 bits): phash
+alone cannot tell apart two drawings of the same character in the same pose (low-frequency
+luminance is nearly equal), and the gradient hash separates most of them; see
+benchmarks/bench_dedupe_quality.py and docs/notes/4-dedupe.md for the measurements.
 """
 
 from __future__ import annotations
@@ -33,11 +38,13 @@ _EXHAUSTIVE_PAIR_COST = 2.5e-9  # xor + popcount + compare of one pair in the br
 _MAX_ROWS = 4_000_000
 # Elements of the distance matrix computed at once by the exhaustive search.
 _MAX_MATRIX = 8_000_000
+# Most flip masks per block value: more blocks or the exhaustive search are cheaper long before.
+_MAX_FLIPS = 10_000
 
 
 @dataclass(frozen=True)
 class HashEntry:
-    """What grouping needs to know about one image."""
+    """What grouping needs to know about one image. `dhash` is optional (see `distance`)."""
 
     id: str
     phash: int
@@ -46,6 +53,15 @@ class HashEntry:
     sharpness: float
     width: int
     height: int
+    dhash: int | None = None
+
+
+def distance(a: HashEntry, b: HashEntry) -> int:
+    """Hamming distance between two entries: phash bits, plus dhash bits when both have one."""
+    bits = (a.phash ^ b.phash).bit_count()
+    if a.dhash is not None and b.dhash is not None:
+        bits += (a.dhash ^ b.dhash).bit_count()
+    return bits
 
 
 def keeper_key(entry: HashEntry) -> tuple:
@@ -58,8 +74,9 @@ def keeper_key(entry: HashEntry) -> tuple:
 
 
 def group_duplicates(entries: list[HashEntry], threshold: int) -> list[list[int]]:
-    """Connected groups of exact or near (phash distance <= threshold) duplicates.
+    """Connected groups of exact (equal pixel hash) or near (`distance` <= threshold) duplicates.
 
+    The distance counts dhash bits too when every entry has a dhash, else phash bits only.
     Each group is a list of indices into `entries` with the keeper first (see `keeper_key`);
     groups are ordered by their keeper's index and singletons are omitted.
     """
@@ -69,8 +86,7 @@ def group_duplicates(entries: list[HashEntry], threshold: int) -> list[list[int]
     n = len(entries)
     if n < 2:
         return []
-    hashes = np.fromiter((e.phash for e in entries), dtype=np.uint64, count=n)
-    edges = np.concatenate([near_pairs(hashes, threshold), _exact_pairs(entries)])
+    edges = np.concatenate([_near_entry_pairs(entries, threshold), _exact_pairs(entries)])
     graph = coo_matrix((np.ones(len(edges), dtype=np.int8), (edges[:, 0], edges[:, 1])), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     sizes = np.bincount(labels)
@@ -79,6 +95,18 @@ def group_duplicates(entries: list[HashEntry], threshold: int) -> list[list[int]
         members.setdefault(int(labels[index]), []).append(index)
     groups = [sorted(group, key=lambda k: keeper_key(entries[k])) for group in members.values()]
     return sorted(groups, key=lambda group: group[0])
+
+
+def _near_entry_pairs(entries: list[HashEntry], threshold: int) -> np.ndarray:
+    phash = np.fromiter((e.phash for e in entries), dtype=np.uint64, count=len(entries))
+    # phash bits alone never exceed the combined distance, so its search finds every candidate.
+    pairs = near_pairs(phash, threshold)
+    if any(e.dhash is None for e in entries):
+        return pairs
+    dhash = np.fromiter((e.dhash for e in entries), dtype=np.uint64, count=len(entries))
+    i, j = pairs[:, 0], pairs[:, 1]
+    bits = np.bitwise_count(phash[i] ^ phash[j]).astype(np.int64) + np.bitwise_count(dhash[i] ^ dhash[j])
+    return pairs[bits <= threshold]
 
 
 def _exact_pairs(entries: list[HashEntry]) -> np.ndarray:
@@ -108,6 +136,8 @@ def near_pairs(hashes: np.ndarray, threshold: int, blocks: int | None = None) ->
             return exhaustive_pairs(hashes, threshold)
     elif not 2 <= blocks <= min(max(threshold + 1, 2), HASH_BITS // 2):
         raise ValueError(f"blocks must be between 2 and {min(max(threshold + 1, 2), HASH_BITS // 2)}, got {blocks}")
+    elif _flips(blocks, threshold) > _MAX_FLIPS:
+        raise ValueError(f"{blocks} blocks at threshold {threshold} need {_flips(blocks, threshold):,} bit flips per value; use more blocks")
     if len(hashes) < 2:
         return np.empty((0, 2), dtype=np.int64)
     found = [pairs for offset, width in _block_layout(blocks)
@@ -152,10 +182,17 @@ def _ball(width: int, radius: int) -> int:
     return sum(comb(width, k) for k in range(radius + 1))
 
 
+def _flips(blocks: int, threshold: int) -> int:
+    """Flip masks per value on the probing side: the narrowest block width is a safe bound."""
+    return _ball(HASH_BITS // blocks + 1, (threshold // blocks + 1) // 2)
+
+
 def _plan(n: int, threshold: int) -> int | None:
     """Blocks for the cheapest multi-index search on uniform hashes, or None for exhaustive."""
     best, best_cost = None, n * n / 2 * _EXHAUSTIVE_PAIR_COST
     for blocks in range(2, min(max(threshold + 1, 2), HASH_BITS // 2) + 1):
+        if _flips(blocks, threshold) > _MAX_FLIPS:
+            continue
         width = HASH_BITS // blocks  # the narrowest block is the most crowded one
         radius = threshold // blocks
         rows = n * blocks * (_ball(width, (radius + 1) // 2) + _ball(width, radius // 2))
