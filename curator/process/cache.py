@@ -4,19 +4,22 @@ Two layers, each keyed by (source id, hash of exactly the parameters that shaped
 detections (detector chain settings) and finished results (detection + crop settings).
 Thresholds are in neither key, so changing one re-judges cached scores and recomputes
 nothing; changing a crop setting re-crops but reuses detections.
-Entries are small JSON files written atomically, so an interrupted run leaves only whole entries.
+
+Entries live in one SQLite file written only by the stage's main process, committed in
+batches: one file per entry cost about 9 ms each on a busy disk, as much as the cropping.
+An interrupted run loses at most the last uncommitted batch, which is simply recomputed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
-from curator.atomic import write_text
-
 CACHE_VERSION = 1  # bump when worker output changes meaning, to orphan old entries
+_BATCH = 64
 
 
 def params_key(params: dict[str, Any]) -> str:
@@ -24,20 +27,45 @@ def params_key(params: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+class CacheDB:
+    """The stage's cache file, `folder/cache.sqlite`; one connection shared by its layers."""
+
+    def __init__(self, folder: Path) -> None:
+        self._db = sqlite3.connect(Path(folder) / "cache.sqlite", timeout=60)
+        self._db.execute("CREATE TABLE IF NOT EXISTS entries (layer TEXT, key TEXT, source TEXT, data TEXT, "
+                         "PRIMARY KEY (layer, key, source))")
+        self._pending = 0
+
+    def layer(self, name: str, key: str) -> "ResultCache":
+        return ResultCache(self, name, key)
+
+    def _get(self, layer: str, key: str, source_id: str) -> dict | None:
+        row = self._db.execute("SELECT data FROM entries WHERE layer=? AND key=? AND source=?", (layer, key, source_id)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def _put(self, layer: str, key: str, source_id: str, data: dict) -> None:
+        self._db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)", (layer, key, source_id, json.dumps(data, sort_keys=True)))
+        self._pending += 1
+        if self._pending >= _BATCH:
+            self.commit()
+
+    def commit(self) -> None:
+        self._db.commit()
+        self._pending = 0
+
+    def close(self) -> None:
+        self.commit()
+        self._db.close()
+
+
 class ResultCache:
-    """JSON entries under `root/<name>-<key16>/<id[:2]>/<id>.json`."""
+    """The entries of one layer under one parameter key."""
 
-    def __init__(self, root: Path, name: str, key: str) -> None:
-        self.folder = Path(root) / f"{name}-{key[:16]}"
-
-    def _path(self, source_id: str) -> Path:
-        return self.folder / source_id[:2] / f"{source_id}.json"
+    def __init__(self, db: CacheDB, layer: str, key: str) -> None:
+        self._db, self.layer, self.key = db, layer, key
 
     def get(self, source_id: str) -> dict | None:
-        try:
-            return json.loads(self._path(source_id).read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
-            return None
+        return self._db._get(self.layer, self.key, source_id)
 
     def put(self, source_id: str, data: dict) -> None:
-        write_text(self._path(source_id), json.dumps(data, sort_keys=True))
+        self._db._put(self.layer, self.key, source_id, data)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from curator.errors import CuratorError
-from curator.process.cache import ResultCache, params_key
+from curator.process.cache import CacheDB, ResultCache, params_key
 from curator.process.config import ProcessConfig
 from curator.process.crop import CropSpec
 from curator.process.duplicates import Candidate, mark_duplicates
@@ -101,10 +101,32 @@ def process_manifest(ws: Workspace, ref: str | None = None, on_progress: Callabl
     parent = input_manifest(ws, ref)
     settings = worker_settings(ws, cfg)
     detect_key, result_key = cache_keys(settings)
-    detections = ResultCache(ws.cache_dir(STAGE), "detect", detect_key)
-    results = ResultCache(ws.cache_dir(STAGE), "result", result_key)
-    thresholds = thresholds_of(cfg)
+    cache = CacheDB(ws.cache_dir(STAGE))
+    try:
+        detections, results = cache.layer("detect", detect_key), cache.layer("result", result_key)
+        done, tasks = _plan(ws, parent, results, detections, thresholds_of(cfg))
+        n_cached = len(done)
+        for result in _run(tasks, settings, workers or cfg.workers or os.cpu_count() or 1, on_progress):
+            if result.detection is not None:
+                detections.put(result.source_id, result.detection)
+            if not (result.error and result.error[0] == "process_failed"):  # a crash may be transient: retry next run
+                results.put(result.source_id, result.to_json())
+            done[result.source_id] = result
+    finally:  # keep what was finished, also when interrupted
+        cache.close()
 
+    manifest = _assemble(parent, done, cfg, ws)
+    path, new = _write(ws, manifest)
+    out = ProcessResult(manifest, path, new, computed=len(tasks), cached=n_cached)
+    for item in manifest.items:
+        if item.detection is not None and item.derived_from is not None:
+            out.detectors[item.detection.detector] = out.detectors.get(item.detection.detector, 0) + 1
+    return out
+
+
+def _plan(ws: Workspace, parent: Manifest, results: ResultCache, detections: ResultCache,
+          thresholds: dict[str, float]) -> tuple[dict[str, SourceResult], list[Task]]:
+    """The reader: cached results for sources that have one; tasks (with any cached detection) for the rest."""
     done: dict[str, SourceResult] = {}
     tasks: list[Task] = []
     for item in parent.items:
@@ -115,22 +137,7 @@ def process_manifest(ws: Workspace, ref: str | None = None, on_progress: Callabl
             done[item.id] = SourceResult.from_json(cached)
         else:
             tasks.append(Task(item.id, str(ws.root / item.object), detections.get(item.id)))
-    n_cached = len(done)
-
-    for result in _run(tasks, settings, workers or cfg.workers or os.cpu_count() or 1, on_progress):
-        if result.detection is not None:
-            detections.put(result.source_id, result.detection)
-        if not (result.error and result.error[0] == "process_failed"):  # a crash may be transient: retry next run
-            results.put(result.source_id, result.to_json())
-        done[result.source_id] = result
-
-    manifest = _assemble(parent, done, cfg, ws)
-    path, new = _write(ws, manifest)
-    out = ProcessResult(manifest, path, new, computed=len(tasks), cached=n_cached)
-    for item in manifest.items:
-        if item.detection is not None and item.derived_from is not None:
-            out.detectors[item.detection.detector] = out.detectors.get(item.detection.detector, 0) + 1
-    return out
+    return done, tasks
 
 
 def _run(tasks: list[Task], settings: WorkerSettings, n_workers: int,

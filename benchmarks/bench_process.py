@@ -1,0 +1,116 @@
+"""Throughput of `curator process` against the raw work it cannot avoid, on the same images and cores.
+
+Raw = decode + detector chain + source hashes (pixel and perceptual) per image, in a plain
+process pool of the same size. Stage = `process_manifest` from a cold cache (crop, score,
+encode, store, cache, manifest, duplicate grouping included). Also times a warm re-run.
+
+    .venv/bin/python benchmarks/bench_process.py [--per-family 40] [--size 256] [--workers 2] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+ANIMEFACE = Path(__file__).resolve().parents[2] / "shared" / "weights" / "lbpcascade_animeface.xml"
+
+_chain = None
+
+
+def _init_raw(names: list[str], animeface: str) -> None:
+    global _chain
+    from curator.process.detect import DetectorChain
+    from detectors.registry import DetectorSettings
+
+    _chain = DetectorChain(names, DetectorSettings(min_score=0.7, animeface_path=animeface), 960)
+
+
+def _raw_one(path: str) -> int:
+    import numpy as np
+
+    from curator.imageio import decode_rgba, flatten
+    from curator.process.hashing import perceptual_hashes, pixel_hash
+
+    rgba = decode_rgba(Path(path).read_bytes())
+    flat = flatten(rgba)
+    boxes = _chain.run(np.asarray(flat), np.asarray(rgba.getchannel("A"))).boxes
+    pixel_hash(flat)
+    perceptual_hashes(flat)
+    return len(boxes)
+
+
+def _raw(paths: list[str], workers: int, names: list[str]) -> float:
+    ctx = mp.get_context("forkserver")
+    start = time.perf_counter()
+    with ctx.Pool(workers, initializer=_init_raw, initargs=(names, str(ANIMEFACE))) as pool:
+        sum(pool.imap_unordered(_raw_one, paths, chunksize=4))
+    return time.perf_counter() - start
+
+
+def _stage(template: Path, workers: int) -> tuple[float, float, int]:
+    from curator.process.stage import process_manifest
+    from curator.workspace import Workspace
+
+    root = Path(tempfile.mkdtemp(prefix="bench-process-"))
+    shutil.rmtree(root)
+    shutil.copytree(template, root)
+    ws = Workspace(root)
+    start = time.perf_counter()
+    cold = process_manifest(ws, workers=workers)
+    cold_s = time.perf_counter() - start
+    start = time.perf_counter()
+    process_manifest(Workspace(root), workers=workers)
+    warm_s = time.perf_counter() - start
+    shutil.rmtree(root)
+    return cold_s, warm_s, cold.computed
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--per-family", type=int, default=40)
+    ap.add_argument("--size", type=int, default=256)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args()
+
+    from curator.ingest.run import import_paths
+    from curator.sample import CorpusSpec, generate_corpus
+    from curator.workspace import Workspace
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-process-src-"))
+    corpus = tmp / "corpus"
+    generate_corpus(corpus, CorpusSpec(per_family=args.per_family, size=args.size, seed=0))
+    template = tmp / "ws"
+    ws = Workspace(template)
+    ws.init()
+    (template / "curator.toml").write_text(f'[process]\nanimeface_path = "{ANIMEFACE}"\n')
+    import_paths(ws, [corpus], workers=args.workers)
+    parent = ws.manifests.load("import")
+    paths = [str(template / it.object) for it in parent.items if it.status == "kept"]
+    names = list(ws.config.process.detectors)
+
+    raw, cold, warm = [], [], []
+    for _ in range(args.repeats):
+        raw.append(_raw(paths, args.workers, names))
+        c, w, computed = _stage(template, args.workers)
+        cold.append(c)
+        warm.append(w)
+    r, c, w = statistics.median(raw), statistics.median(cold), statistics.median(warm)
+    print(f"images: {len(paths)} ({args.size} px sample corpus), workers: {args.workers}, repeats: {args.repeats}, chain: {names}")
+    print(f"raw decode+detect+hash : median {r:.2f} s  ({len(paths) / r:.1f} img/s)  runs {[round(x, 2) for x in raw]}")
+    print(f"process, cold cache    : median {c:.2f} s  ({len(paths) / c:.1f} img/s)  runs {[round(x, 2) for x in cold]}")
+    print(f"process, warm re-run   : median {w:.2f} s  runs {[round(x, 2) for x in warm]}")
+    print(f"overhead of the stage over raw work: {100 * (c / r - 1):+.1f}%  (goal: at most +20%)")
+    shutil.rmtree(tmp)
+
+
+if __name__ == "__main__":
+    main()
