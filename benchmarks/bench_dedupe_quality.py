@@ -7,7 +7,7 @@ re-compression, crop of up to 5%, brightness, small text overlay. For a transfor
 is every original plus that transform's copies; a found pair (phash distance <= t) is right
 when it joins a copy to its own original. Precision = right / found, recall = right / copies.
 
-    .venv/bin/python benchmarks/bench_dedupe_quality.py [--per-source 300] [--max-threshold 16]
+    .venv/bin/python benchmarks/bench_dedupe_quality.py [--per-source 300] [--sources mascot,scene,emoji]
 """
 
 from __future__ import annotations
@@ -189,11 +189,13 @@ def main() -> None:
     parser.add_argument("--per-source", type=int, default=300, help="originals per source (mascots, scenes, emoji)")
     parser.add_argument("--max-threshold", type=int, default=16)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--sources", default="mascot,scene,emoji",
+                        help="comma-separated; mascots of one family share a pose, the hardest negatives")
     args = parser.parse_args()
 
     rng = random.Random(args.seed)
-    sources = {"mascot": mascots(args.per_source, rng), "scene": scenes(args.per_source, rng),
-               "emoji": emoji(args.per_source, rng)}
+    makers = {"mascot": mascots, "scene": scenes, "emoji": emoji}
+    sources = {name: makers[name](args.per_source, rng) for name in args.sources.split(",")}
     originals = [img for imgs in sources.values() for img in imgs]
     print("originals: " + ", ".join(f"{k} {len(v)}" for k, v in sources.items()) + f" (total {len(originals)}, {SIZE} px)")
     copies = {name: [fn(img, random.Random(f"{args.seed}-{name}-{k}")) for k, img in enumerate(originals)]
