@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import signal
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,9 +49,18 @@ def serve_app(ds: Any, address: str, port: int, open_browser: bool) -> Iterator[
         session.close()
 
 
+def _leave(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def wait_until_left(session: Any, open_browser: bool) -> None:
-    """Block until the reviewer closes every App tab (local browser) or presses Ctrl-C."""
+    """Block until the reviewer closes every App tab (local browser), presses Ctrl-C, or the terminal closes."""
+    # SIGTERM and SIGHUP (terminal closed) end the session like Ctrl-C, so the tags still get synced.
+    previous = {sig: signal.signal(sig, _leave) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
         session.wait(3 if open_browser else -1)
     except KeyboardInterrupt:
         pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

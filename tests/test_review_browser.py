@@ -1,0 +1,138 @@
+"""The App that `curator review --remote` serves, in headless Chromium: the grid shows, a tag set
+in the page reaches the manifest when the session ends. Every process started here is stopped here.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from curator.review.config import ReviewConfig
+from curator.review.database import EmbeddedMongo, database_dir, free_port
+from curator.workspace import Workspace
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"]
+APP_START_TIMEOUT_S = 150
+
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(not CHROMIUM.is_file(), reason="Debian's chromium is not installed")]
+
+
+class ReviewProcess:
+    """`curator review --remote` in a child process, its output collected line by line."""
+
+    def __init__(self, root: Path, port: int) -> None:
+        env = {**os.environ, "FIFTYONE_DO_NOT_TRACK": "true", "PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "curator.cli.app", "-w", str(root), "review", "--remote", "--port", str(port)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.put(line)
+
+    def wait_for(self, prefix: str, timeout: float) -> str:
+        while True:
+            try:
+                line = self.lines.get(timeout=timeout)
+            except queue.Empty:
+                raise AssertionError(f"no '{prefix}' line within {timeout}s; output: {''.join(self.seen)}") from None
+            self.seen.append(line)
+            if line.startswith(prefix):
+                return line.strip()
+
+    def finish(self, timeout: float = 90) -> str:
+        """End the session the way closing the terminal does; return the rest of the output."""
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout)
+        while not self.lines.empty():
+            self.seen.append(self.lines.get())
+        return "".join(self.seen)
+
+    def stop(self) -> None:
+        """After a failure: end it gracefully (so it stops the App and database), forcibly if it hangs."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def _grid_pixels_show_images(screenshot: Path) -> float:
+    """Fraction of colourful pixels in the grid area (the App's own chrome is grey)."""
+    rgb = np.asarray(Image.open(screenshot).convert("RGB").crop((320, 150, 1390, 660))).astype(float)
+    saturation = (rgb.max(axis=2) - rgb.min(axis=2)) / np.maximum(rgb.max(axis=2), 1)
+    return float(((saturation > 0.3) & (rgb.max(axis=2) > 80)).mean())
+
+
+def _tag_first_sample(page, tag: str) -> None:
+    """Open the first grid tile and tag that sample, as a reviewer would."""
+    page.keyboard.press("Escape")  # closes FiftyOne's promotional popover, whose backdrop swallows clicks
+    page.locator(".MuiPopover-root").wait_for(state="detached", timeout=10_000)
+    page.locator("[data-cy=looker]").first.click()
+    tag_button = page.locator("[data-cy=action-tag-sample-labels]").nth(1)  # the modal's; the grid's tags every sample
+    tag_button.wait_for(timeout=30_000)
+    tag_button.click()
+    page.locator("[data-cy=tagger-switch-sample]").click()
+    box = page.locator("[data-cy=sample-tag-input]")
+    box.fill(tag)
+    box.press("Enter")
+    page.locator("[data-cy=button-Apply]").click()
+    page.wait_for_timeout(2000)
+
+
+def test_app_shows_grid_and_a_tag_set_in_the_page_syncs(tmp_path, _imported_template):
+    from playwright.sync_api import sync_playwright
+
+    root = tmp_path / "ws"
+    shutil.copytree(_imported_template, root)
+    ws = Workspace(root)
+    start = ws.manifests.load("latest")
+    review = ReviewProcess(root, free_port())
+    try:
+        url = review.wait_for("App: ", APP_START_TIMEOUT_S).split(" ", 1)[1]
+        assert url.startswith("http://127.0.0.1:")
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True)
+            try:
+                page = browser.new_page(viewport={"width": 1400, "height": 900})
+                page.goto(url)
+                page.wait_for_selector("canvas", timeout=60_000)
+                page.wait_for_timeout(2000)
+                shot = tmp_path / "grid.png"
+                page.screenshot(path=str(shot))
+                assert _grid_pixels_show_images(shot) > 0.15, f"no sample images in the grid: {shot}"
+                _tag_first_sample(page, "reject")
+            finally:
+                browser.close()
+        output = review.finish()
+    finally:
+        review.stop()
+        leftover = EmbeddedMongo.running(database_dir(root, ReviewConfig()))
+        if leftover is not None:
+            os.kill(leftover.pid, signal.SIGKILL)
+    assert leftover is None, "curator review left its database running"
+
+    assert review.proc.returncode == 0, output
+    assert "review: 1 rejected" in output, output
+    synced = ws.manifests.load("latest")
+    assert synced.stage == "review" and synced.parent == start.id
+    reviewed = [it for it in synced.items if it.review is not None]
+    assert len(reviewed) == 1 and reviewed[0].status == "rejected" and reviewed[0].reasons[-1].code == "review"
