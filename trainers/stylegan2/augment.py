@@ -110,7 +110,7 @@ class AugmentPipe(nn.Module):
     def _chosen(self, n: int, probability: Tensor | float, device: torch.device) -> Tensor:
         return torch.rand(n, device=device) < probability
 
-    def _apply(self, multiplier: float, values: Tensor, neutral: float) -> Tensor:
+    def _where_chosen(self, multiplier: float, values: Tensor, neutral: float) -> Tensor:
         """values where a per-sample coin with probability multiplier * p comes up, else neutral."""
         chosen = self._chosen(values.shape[0], multiplier * self.p, values.device)
         return torch.where(chosen.reshape(-1, *[1] * (values.ndim - 1)), values, torch.full_like(values, neutral))
@@ -128,28 +128,28 @@ class AugmentPipe(nn.Module):
         g = torch.eye(3, device=dev).repeat(n, 1, 1)
         # Each step right-multiplies the inverse of the next forward transform.
         if self.xflip:
-            flip = self._apply(self.xflip, torch.randint(0, 2, (n,), device=dev).float(), 0)
+            flip = self._where_chosen(self.xflip, torch.randint(0, 2, (n,), device=dev).float(), 0)
             g = g @ mat.scale2d(1 - 2 * flip, ones)
         if self.rotate90:
-            quarter = self._apply(self.rotate90, torch.randint(0, 4, (n,), device=dev).float(), 0)
+            quarter = self._where_chosen(self.rotate90, torch.randint(0, 4, (n,), device=dev).float(), 0)
             g = g @ mat.rotate2d(-math.pi / 2 * quarter)
         if self.xint:
-            shift = self._apply(self.xint, (torch.rand(n, 2, device=dev) * 2 - 1) * self.xint_max, 0)
+            shift = self._where_chosen(self.xint, (torch.rand(n, 2, device=dev) * 2 - 1) * self.xint_max, 0)
             g = g @ mat.translate2d(-(shift[:, 0] * w).round(), -(shift[:, 1] * h).round())
         if self.scale:
-            s = self._apply(self.scale, torch.exp2(torch.randn(n, device=dev) * self.scale_std), 1)
+            s = self._where_chosen(self.scale, torch.exp2(torch.randn(n, device=dev) * self.scale_std), 1)
             g = g @ mat.scale2d(1 / s, 1 / s)
         # Two rotation chances whose union has probability rotate * p.
         rotate_chance = 1 - torch.sqrt((1 - self.rotate * self.p).clamp(min=0))
         if self.rotate:
             g = g @ mat.rotate2d(-self._random_angle(n, rotate_chance, dev))
         if self.aniso:
-            s = self._apply(self.aniso, torch.exp2(torch.randn(n, device=dev) * self.aniso_std), 1)
+            s = self._where_chosen(self.aniso, torch.exp2(torch.randn(n, device=dev) * self.aniso_std), 1)
             g = g @ mat.scale2d(1 / s, s)
         if self.rotate:
             g = g @ mat.rotate2d(-self._random_angle(n, rotate_chance, dev))
         if self.xfrac:
-            shift = self._apply(self.xfrac, torch.randn(n, 2, device=dev) * self.xfrac_std, 0)
+            shift = self._where_chosen(self.xfrac, torch.randn(n, 2, device=dev) * self.xfrac_std, 0)
             g = g @ mat.translate2d(-shift[:, 0] * w, -shift[:, 1] * h)
         return g
 
@@ -167,16 +167,16 @@ class AugmentPipe(nn.Module):
         m = torch.eye(4, device=dev).repeat(n, 1, 1)
         # Each step left-multiplies: the transforms apply in the order listed.
         if self.brightness:
-            m = mat.translate3d(self._apply(self.brightness, torch.randn(n, device=dev) * self.brightness_std, 0)) @ m
+            m = mat.translate3d(self._where_chosen(self.brightness, torch.randn(n, device=dev) * self.brightness_std, 0)) @ m
         if self.contrast:
-            m = mat.scale3d(self._apply(self.contrast, torch.exp2(torch.randn(n, device=dev) * self.contrast_std), 1)) @ m
+            m = mat.scale3d(self._where_chosen(self.contrast, torch.exp2(torch.randn(n, device=dev) * self.contrast_std), 1)) @ m
         if self.lumaflip:
-            m = mat.luma_reflection(self._apply(self.lumaflip, torch.randint(0, 2, (n,), device=dev).float(), 0)) @ m
+            m = mat.luma_reflection(self._where_chosen(self.lumaflip, torch.randint(0, 2, (n,), device=dev).float(), 0)) @ m
         if self.hue:
             angle = (torch.rand(n, device=dev) * 2 - 1) * math.pi * self.hue_max
-            m = mat.hue_rotation(self._apply(self.hue, angle, 0)) @ m
+            m = mat.hue_rotation(self._where_chosen(self.hue, angle, 0)) @ m
         if self.saturation:
-            m = mat.saturation(self._apply(self.saturation, torch.exp2(torch.randn(n, device=dev) * self.saturation_std), 1)) @ m
+            m = mat.saturation(self._where_chosen(self.saturation, torch.exp2(torch.randn(n, device=dev) * self.saturation_std), 1)) @ m
         changed = (m != torch.eye(4, device=dev)).flatten(1).any(dim=1)
         m = m.to(images.dtype)
         pixels = images.reshape(n, c, h * w)
@@ -200,7 +200,7 @@ class AugmentPipe(nn.Module):
             if not strength:
                 continue
             one_band = torch.ones(n, len(power), device=dev)
-            one_band[:, band] = self._apply(self.imgfilter * strength, torch.exp2(torch.randn(n, device=dev) * self.imgfilter_std), 1)
+            one_band[:, band] = self._where_chosen(self.imgfilter * strength, torch.exp2(torch.randn(n, device=dev) * self.imgfilter_std), 1)
             # Renormalise so an average image's total power is unchanged.
             gains = gains * one_band / (power * one_band.square()).sum(dim=1, keepdim=True).sqrt()
         changed = (gains != 1).any(dim=1)
@@ -213,7 +213,7 @@ class AugmentPipe(nn.Module):
         if not self.noise:
             return images
         n = images.shape[0]
-        sigma = self._apply(self.noise, (torch.randn(n, device=images.device) * self.noise_std).abs(), 0)
+        sigma = self._where_chosen(self.noise, (torch.randn(n, device=images.device) * self.noise_std).abs(), 0)
         return images + torch.randn_like(images) * sigma.reshape(n, 1, 1, 1).to(images.dtype)
 
     def _cutout(self, images: Tensor) -> Tensor:
@@ -221,7 +221,7 @@ class AugmentPipe(nn.Module):
             return images
         n, _, h, w = images.shape
         dev = images.device
-        size = self._apply(self.cutout, torch.full((n,), self.cutout_size, device=dev), 0).reshape(n, 1, 1, 1)
+        size = self._where_chosen(self.cutout, torch.full((n,), self.cutout_size, device=dev), 0).reshape(n, 1, 1, 1)
         centre = torch.rand(n, 2, device=dev)
         xs = ((torch.arange(w, device=dev) + 0.5) / w).reshape(1, 1, 1, w)
         ys = ((torch.arange(h, device=dev) + 0.5) / h).reshape(1, 1, h, 1)

@@ -1,0 +1,16 @@
+"""The `[export]` section of curator.toml."""
+
+from typing import Literal
+
+from pydantic import Field
+
+from curator.section import Section
+
+
+class ExportConfig(Section):
+    resolution: int = Field(0, description="Side of the square training images (power of two); 0 takes the items' own size when they all share one.")
+    fit: Literal["error", "crop", "pad"] = Field(
+        "error", description="Non-square items: 'error' stops with a list, 'crop' takes the centre square, 'pad' extends with the border colour.")
+    xflip: bool = Field(False, description="Add a mirrored copy of every image (doubles the set).")
+    augment: int = Field(0, description="Add this many randomly rotated (+-8 deg), shifted (+-5%) and zoomed (90-110%) copies of every image.")
+    seed: int = Field(0, description="Seed of the offline augmentation.")

@@ -1,0 +1,127 @@
+"""Checkpoints without code: safetensors weights + a JSON description, and a resume state.
+
+- `network-snapshot-<kimg>.safetensors`: tensors "G.*", "D.*", "G_ema.*" (official names).
+- `network-snapshot-<kimg>.json`: constructor arguments of G and D, counters, the run's options.
+- `resume.pt`: everything else a resumed run needs (optimisers, ADA, RNG states, counters),
+  as plain tensors and numbers; read with `torch.load(weights_only=True)`, which runs no code.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from curator.atomic import atomic_open, write_text
+from trainers.stylegan2.networks import Discriminator, Generator
+
+FORMAT = "curator-stylegan2/1"
+NETWORK_NAMES = ("G", "D", "G_ema")
+RESUME_NAME = "resume.pt"
+# Official constructor arguments that only affect speed or training (not the weights).
+_PERFORMANCE_ONLY = {"fp16_channels_last", "channels_last", "freeze_layers"}
+
+
+def snapshot_stem(run_dir: Path, cur_nimg: int) -> Path:
+    return run_dir / f"network-snapshot-{cur_nimg // 1000:06d}"
+
+
+def save_snapshot(stem: Path, nets: dict[str, nn.Module], kwargs: dict[str, dict], meta: dict[str, Any]) -> Path:
+    """Write `<stem>.safetensors` and `<stem>.json`; return the weights path."""
+    from safetensors.torch import save
+
+    tensors = {f"{name}.{k}": v.detach().to("cpu").contiguous().clone()
+               for name in NETWORK_NAMES for k, v in nets[name].state_dict().items()}
+    weights = stem.with_suffix(".safetensors")
+    with atomic_open(weights, "wb") as fh:
+        fh.write(save(tensors))
+    write_text(stem.with_suffix(".json"), json.dumps({"format": FORMAT, **meta, "G_kwargs": kwargs["G"],
+                                                       "D_kwargs": kwargs["D"]}, indent=1))
+    return weights
+
+
+def _sanitize(kwargs: dict) -> dict:
+    return {k: _sanitize(v) if isinstance(v, dict) else v for k, v in kwargs.items() if k not in _PERFORMANCE_ONLY}
+
+
+def load_networks(path: str | Path) -> dict[str, dict]:
+    """{'G'|'D'|'G_ema': {'init_kwargs', 'state_dict'}} from a curator snapshot, run folder or official .pkl."""
+    path = _snapshot_path(Path(path))
+    if path.suffix == ".pkl":
+        from trainers.stylegan2.legacy_pkl import load_official_pkl
+
+        loaded = load_official_pkl(path)
+        return {name: {"init_kwargs": _sanitize(dict(loaded[name]["init_kwargs"])),
+                       "state_dict": loaded[name]["state_dict"]} for name in NETWORK_NAMES if name in loaded}
+    from safetensors.torch import load_file
+
+    meta = json.loads(path.with_suffix(".json").read_text())
+    tensors = load_file(str(path))
+    out = {}
+    for name in NETWORK_NAMES:
+        prefix = name + "."
+        sd = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+        out[name] = {"init_kwargs": meta["D_kwargs" if name == "D" else "G_kwargs"], "state_dict": sd}
+    return out
+
+
+def _snapshot_path(path: Path) -> Path:
+    if path.is_dir():
+        snaps = sorted(path.glob("network-snapshot-*.safetensors"))
+        if not snaps:
+            raise FileNotFoundError(f"{path}: no network-snapshot-*.safetensors in this run folder")
+        return snaps[-1]
+    if path.suffix == ".json":
+        path = path.with_suffix(".safetensors")
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such checkpoint")
+    return path
+
+
+def load_generator(path: str | Path, device: str | torch.device = "cpu") -> Generator:
+    """G_ema, in eval mode, from a curator snapshot (or its run folder) or an official .pkl."""
+    entry = load_networks(path)["G_ema"]
+    G = Generator(**entry["init_kwargs"])
+    G.load_state_dict(entry["state_dict"])
+    return G.eval().requires_grad_(False).to(device)
+
+
+def load_run_config(path: str | Path) -> dict:
+    """The run's full options: from a run folder's config.json or a snapshot's JSON."""
+    path = Path(path)
+    if path.is_dir():
+        return json.loads((path / "config.json").read_text())
+    return json.loads(_snapshot_path(path).with_suffix(".json").read_text())["options"]
+
+
+def build_network(name: str, kwargs: dict) -> nn.Module:
+    return Discriminator(**kwargs) if name == "D" else Generator(**kwargs)
+
+
+def copy_matching(dst: nn.Module, src: dict[str, torch.Tensor]) -> list[str]:
+    """Copy every tensor whose name and shape match; return the names left at their init.
+
+    Transfer learning to a different class count changes the embedding and the first mapping
+    layer; those keep their fresh initialisation.
+    """
+    own = dst.state_dict()
+    skipped = []
+    with torch.no_grad():
+        for key, tensor in own.items():
+            if key in src and tuple(src[key].shape) == tuple(tensor.shape):
+                tensor.copy_(src[key])
+            else:
+                skipped.append(key)
+    return skipped
+
+
+def save_resume_state(path: Path, state: dict[str, Any]) -> None:
+    with atomic_open(path, "wb") as fh:
+        torch.save(state, fh)
+
+
+def load_resume_state(path: Path) -> dict[str, Any]:
+    return torch.load(path, map_location="cpu", weights_only=True)

@@ -1,0 +1,139 @@
+"""Reads a training set in the official layout: a ZIP (or folder) of PNGs plus `dataset.json`.
+
+Batches are drawn from a seeded sequence of permutations, so batch k is a pure function of
+(seed, k): a resumed run sees exactly the batches an uninterrupted one would have.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+
+class ImageZipDataset:
+    """Images as uint8 CHW arrays and one-hot labels; `mirror` adds an x-flipped copy of each."""
+
+    def __init__(self, path: str | Path, mirror: bool = False, use_labels: bool = False) -> None:
+        self.path = Path(path)
+        self.mirror = mirror
+        self._zip: zipfile.ZipFile | None = None
+        names = sorted(n for n in self._names() if n.lower().endswith(".png"))
+        if not names:
+            raise ValueError(f"{self.path}: no PNG images")
+        self.names = names
+        meta = self._json("dataset.json") or {}
+        labels = meta.get("labels")
+        self.class_names: list[str] = (self._json("curator.json") or {}).get("classes") or []
+        if use_labels:
+            if not labels:
+                raise ValueError(f"{self.path}: dataset.json has no labels; export with --cond")
+            by_name = dict((n, int(c)) for n, c in labels)
+            self.labels = np.array([by_name[n] for n in names], dtype=np.int64)
+            self.c_dim = max(len(self.class_names), int(self.labels.max()) + 1)
+        else:
+            self.labels = np.zeros(len(names), dtype=np.int64)
+            self.c_dim = 0
+        first = self._image(0)
+        self.img_channels, self.resolution = first.shape[0], first.shape[1]
+
+    def _names(self) -> list[str]:
+        if self.path.is_dir():
+            return [p.relative_to(self.path).as_posix() for p in self.path.rglob("*") if p.is_file()]
+        return zipfile.ZipFile(self.path).namelist()
+
+    def _read(self, name: str) -> bytes | None:
+        if self.path.is_dir():
+            p = self.path / name
+            return p.read_bytes() if p.is_file() else None
+        if self._zip is None:  # opened lazily so each DataLoader worker gets its own handle
+            self._zip = zipfile.ZipFile(self.path)
+        try:
+            return self._zip.read(name)
+        except KeyError:
+            return None
+
+    def _json(self, name: str) -> dict | None:
+        data = self._read(name)
+        return json.loads(data) if data else None
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_zip": None}
+
+    def __len__(self) -> int:
+        return len(self.names) * (2 if self.mirror else 1)
+
+    @cached_property
+    def manifest_id(self) -> str | None:
+        return (self._json("curator.json") or {}).get("manifest_id")
+
+    def _image(self, raw_idx: int) -> np.ndarray:
+        img = np.asarray(Image.open(io.BytesIO(self._read(self.names[raw_idx]))))
+        img = img[:, :, None] if img.ndim == 2 else img
+        return img.transpose(2, 0, 1)
+
+    def image(self, idx: int) -> np.ndarray:
+        raw = idx % len(self.names)
+        img = self._image(raw)
+        return img[:, :, ::-1].copy() if idx >= len(self.names) else img
+
+    def label(self, idx: int) -> np.ndarray:
+        onehot = np.zeros(self.c_dim, dtype=np.float32)
+        if self.c_dim:
+            onehot[self.labels[idx % len(self.names)]] = 1
+        return onehot
+
+
+class BatchSequence(torch.utils.data.Dataset):
+    """Item k is batch k of an endless shuffled stream: (uint8 images NCHW, float labels NC)."""
+
+    def __init__(self, dataset: ImageZipDataset, batch: int, seed: int) -> None:
+        self.dataset, self.batch, self.seed = dataset, batch, seed
+
+    def indices(self, step: int) -> list[int]:
+        n = len(self.dataset)
+        out: list[int] = []
+        pos = step * self.batch
+        while len(out) < self.batch:
+            epoch, offset = divmod(pos, n)
+            perm = torch.randperm(n, generator=torch.Generator().manual_seed(self.seed * 1_000_003 + epoch))
+            take = perm[offset: offset + self.batch - len(out)].tolist()
+            out += take
+            pos += len(take)
+        return out
+
+    def __len__(self) -> int:
+        return 2 ** 62  # endless; the training loop decides when to stop
+
+    def __getitem__(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
+        idx = self.indices(step)
+        images = np.stack([self.dataset.image(i) for i in idx])
+        labels = np.stack([self.dataset.label(i) for i in idx])
+        return torch.from_numpy(images), torch.from_numpy(labels)
+
+
+def batch_loader(sequence: BatchSequence, start_step: int, workers: int) -> torch.utils.data.DataLoader:
+    """Batches start_step, start_step + 1, ...; workers decode PNGs ahead of the GPU.
+
+    The loader gets its own generator: by default it would draw its workers' seed from the
+    global RNG, and a resumed run would then diverge from an uninterrupted one.
+    """
+    return torch.utils.data.DataLoader(sequence, batch_size=None, sampler=_Count(start_step), num_workers=workers,
+                                       prefetch_factor=2 if workers else None, generator=torch.Generator())
+
+
+class _Count(torch.utils.data.Sampler):
+    def __init__(self, start: int) -> None:
+        self.start = start
+
+    def __iter__(self):
+        step = self.start
+        while True:
+            yield step
+            step += 1

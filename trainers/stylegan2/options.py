@@ -1,0 +1,107 @@
+"""Every setting of one training run, resolved from a preset plus overrides.
+
+The whole object is written as `config.json` in the run folder; reading it back reproduces the
+run (`curator train --resume` does exactly that).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from trainers.stylegan2.presets import resolve_preset
+
+
+class TrainOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    data: str = Field(description="Training set: ZIP of PNGs with dataset.json.")
+    manifest_id: str | None = Field(None, description="Manifest the training set was exported from.")
+    cfg: str = "auto"
+    resolution: int
+    img_channels: int = 3
+    c_dim: int = Field(0, description="Number of classes; 0 trains unconditionally.")
+    mirror: bool = Field(False, description="Random x-flips of the reals.")
+
+    # Networks.
+    z_dim: int = 512
+    w_dim: int = 512
+    map_layers: int = 2
+    channel_base: int = 16384
+    channel_max: int = 512
+    num_fp16_res: int = 4
+    conv_clamp: float | None = 256
+    d_architecture: str = "resnet"
+    mbstd_group: int = 4
+
+    # Optimisation and loss.
+    batch: int = 32
+    glr: float = 0.0025
+    dlr: float = 0.0025
+    gamma: float = 1.0
+    pl_weight: float = 2.0
+    pl_batch_shrink: int = 2
+    pl_decay: float = 0.01
+    style_mixing_prob: float = 0.9
+    g_reg_interval: int = 4
+    d_reg_interval: int = 16
+    ema_kimg: float = 10.0
+    ema_rampup: float | None = 0.05
+
+    # Augmentation.
+    aug: Literal["ada", "fixed", "noaug"] = "ada"
+    p: float = 0.0
+    target: float = 0.6
+    augpipe: str = "bgc"
+    ada_interval: int = 4
+    ada_kimg: float = 500
+
+    # Schedule and outputs.
+    kimg: float = 25000
+    tick_kimg: float = 4.0
+    snap: int = Field(50, description="Ticks between snapshots (networks, grid, resume state).")
+    grid: tuple[int, int] = Field((8, 4), description="Columns and rows of the fakes grid.")
+    seed: int = 0
+    device: str = "cpu"
+    compile: bool = False
+    metrics: list[str] = Field(default_factory=list)
+    metrics_num_gen: int = 10000
+
+    # Transfer learning.
+    transfer: str | None = Field(None, description="Curator checkpoint or official .pkl to start from.")
+    freezed: int = Field(0, description="Freeze the first N layers of D.")
+
+    def generator_kwargs(self) -> dict:
+        return dict(z_dim=self.z_dim, c_dim=self.c_dim, w_dim=self.w_dim, img_resolution=self.resolution,
+                    img_channels=self.img_channels, mapping_kwargs=dict(num_layers=self.map_layers),
+                    synthesis_kwargs=dict(channel_base=self.channel_base, channel_max=self.channel_max,
+                                          num_fp16_res=self.num_fp16_res, conv_clamp=self.conv_clamp))
+
+    def discriminator_kwargs(self) -> dict:
+        return dict(c_dim=self.c_dim, img_resolution=self.resolution, img_channels=self.img_channels,
+                    architecture=self.d_architecture, channel_base=self.channel_base, channel_max=self.channel_max,
+                    num_fp16_res=self.num_fp16_res, conv_clamp=self.conv_clamp,
+                    epilogue_kwargs=dict(mbstd_group_size=self.mbstd_group))
+
+
+def options_from_preset(cfg: str, resolution: int, data: str, gpus: int = 1, **overrides) -> TrainOptions:
+    """The preset's hyperparameters, then every override that is not None."""
+    pre = resolve_preset(cfg, resolution, gpus)
+    base = dict(
+        data=data, cfg=cfg, resolution=resolution, map_layers=pre.map_layers, channel_base=int(pre.fmaps * 32768),
+        batch=pre.batch, mbstd_group=pre.mbstd, glr=pre.lrate, dlr=pre.lrate, gamma=pre.gamma, kimg=pre.kimg,
+        ema_kimg=pre.ema_kimg, ema_rampup=pre.ema_rampup, pl_weight=pre.pl_weight,
+        style_mixing_prob=pre.style_mixing_prob, d_architecture=pre.d_architecture,
+    )
+    base.update({k: v for k, v in overrides.items() if v is not None})
+    if overrides.get("batch") is not None and overrides.get("mbstd_group") is None:
+        # The group must divide the per-GPU batch; keep the preset's size when it does.
+        per_gpu = base["batch"] // gpus
+        base["mbstd_group"] = min(pre.mbstd, per_gpu) if per_gpu % min(pre.mbstd, per_gpu) == 0 else 1
+    if base.get("transfer"):
+        # As the official trainer does for transfer learning: ADA reacts faster, no EMA ramp-up.
+        base["ema_rampup"] = None
+        if overrides.get("ada_kimg") is None:
+            base["ada_kimg"] = 100
+    return TrainOptions(**base)

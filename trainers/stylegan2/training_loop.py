@@ -1,0 +1,334 @@
+"""The training loop: phases with lazy regularisation, G EMA, ADA, ticks and snapshots.
+
+`train(options, run_dir)` starts a run or, when `run_dir` holds a resume state, continues it
+exactly where the last snapshot left it (image count, optimisers, EMA, augmentation p and
+every random number generator).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import resource
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from curator.atomic import write_text
+from trainers.stylegan2 import checkpoint, distributed
+from trainers.stylegan2.dataset import BatchSequence, ImageZipDataset, batch_loader
+from trainers.stylegan2.grid import grid_inputs, render_grid, save_grid
+from trainers.stylegan2.loss import StyleGAN2Loss
+from trainers.stylegan2.options import TrainOptions
+from trainers.stylegan2.stats import StatsWriter, TickMeter, plot_curves
+
+
+@dataclass
+class Counters:
+    cur_nimg: int = 0
+    cur_tick: int = 0
+    batch_idx: int = 0
+    tick_start_nimg: int = 0
+
+
+@dataclass
+class Phase:
+    name: str
+    module: nn.Module
+    opt: torch.optim.Optimizer
+    params: list[nn.Parameter]
+    interval: int
+
+
+@dataclass
+class Augment:
+    pipe: nn.Module | None = None
+    controller: object | None = None  # ada.AdaController
+
+
+@dataclass
+class Run:
+    """Everything that changes during training; what the resume state captures."""
+
+    options: TrainOptions
+    G: nn.Module
+    D: nn.Module
+    G_ema: nn.Module
+    phases: list[Phase]
+    loss: StyleGAN2Loss
+    augment: Augment
+    counters: Counters = field(default_factory=Counters)
+
+
+def build_networks(opts: TrainOptions, device: torch.device) -> tuple[nn.Module, nn.Module, nn.Module]:
+    G = checkpoint.build_network("G", opts.generator_kwargs()).train().to(device)
+    D = checkpoint.build_network("D", opts.discriminator_kwargs()).train().to(device)
+    if opts.transfer:
+        start_from(opts.transfer, G, D)
+    G_ema = copy.deepcopy(G).eval()
+    D.freeze_first_layers(opts.freezed)
+    return G, D, G_ema
+
+
+def start_from(source: str, G: nn.Module, D: nn.Module) -> dict[str, list[str]]:
+    """Transfer learning: copy matching weights (G from the source's G_ema, as the official code does)."""
+    nets = checkpoint.load_networks(source)
+    return {"G": checkpoint.copy_matching(G, nets["G_ema"]["state_dict"]),
+            "D": checkpoint.copy_matching(D, nets["D"]["state_dict"]) if "D" in nets else list(D.state_dict())}
+
+
+def build_phases(opts: TrainOptions, G: nn.Module, D: nn.Module) -> list[Phase]:
+    """Gmain, Greg, Dmain, Dreg; with lazy regularisation the Adam lr and betas are rescaled."""
+    phases = []
+    for name, module, lr, interval in (("G", G, opts.glr, opts.g_reg_interval), ("D", D, opts.dlr, opts.d_reg_interval)):
+        params = [p for p in module.parameters() if p.requires_grad]
+        ratio = interval / (interval + 1)
+        opt = torch.optim.Adam(params, lr=lr * ratio, betas=(0.0, 0.99 ** ratio), eps=1e-8)
+        phases += [Phase(name + "main", module, opt, params, 1), Phase(name + "reg", module, opt, params, interval)]
+        module.requires_grad_(False)
+    return phases
+
+
+def build_augment(opts: TrainOptions, device: torch.device) -> Augment:
+    if opts.aug == "noaug":
+        return Augment()
+    from trainers.stylegan2.augment import AUGMENT_PRESETS, AugmentPipe
+
+    pipe = AugmentPipe(**AUGMENT_PRESETS[opts.augpipe]).train().requires_grad_(False).to(device)
+    pipe.p.copy_(torch.as_tensor(opts.p))
+    if opts.aug == "fixed":
+        return Augment(pipe)
+    from trainers.stylegan2.ada import AdaController
+
+    return Augment(pipe, AdaController(target=opts.target, interval=opts.ada_interval, ada_kimg=opts.ada_kimg,
+                                       batch_size=opts.batch))
+
+
+def build_run(opts: TrainOptions, device: torch.device) -> Run:
+    G, D, G_ema = build_networks(opts, device)
+    augment = build_augment(opts, device)
+    observe = augment.controller.observe if augment.controller is not None else None
+    loss = StyleGAN2Loss(G, D, augment.pipe, r1_gamma=opts.gamma, style_mixing_prob=opts.style_mixing_prob,
+                         pl_weight=opts.pl_weight, pl_batch_shrink=opts.pl_batch_shrink, pl_decay=opts.pl_decay,
+                         on_real_logits=observe)
+    return Run(opts, G, D, G_ema, build_phases(opts, G, D), loss, augment)
+
+
+def train_step(run: Run, real: torch.Tensor, real_c: torch.Tensor, label_pool: Callable[[int], torch.Tensor],
+               dist: distributed.Dist) -> None:
+    """One minibatch: every phase due at this batch index, then EMA, counters and ADA."""
+    opts, c = run.options, run.counters
+    device = real.device
+    real = real.to(torch.float32) / 127.5 - 1
+    n = real.shape[0]
+    all_z = torch.randn([len(run.phases), n, opts.z_dim], device=device)
+    all_c = label_pool(len(run.phases) * n).to(device).reshape(len(run.phases), n, -1)
+    for phase, z, gen_c in zip(run.phases, all_z, all_c):
+        if c.batch_idx % phase.interval != 0:
+            continue
+        for p in phase.params:
+            p.requires_grad_(True)
+        phase.opt.zero_grad(set_to_none=True)
+        run.loss.accumulate(phase.name, real, real_c, z, gen_c, gain=phase.interval)
+        for p in phase.params:
+            p.requires_grad_(False)
+        distributed.average_gradients(phase.params, dist)
+        for p in phase.params:
+            if p.grad is not None:
+                torch.nan_to_num(p.grad, nan=0, posinf=1e5, neginf=-1e5, out=p.grad)
+        phase.opt.step()
+    update_ema(run)
+    c.cur_nimg += opts.batch
+    c.batch_idx += 1
+    if run.augment.controller is not None:
+        run.augment.controller.maybe_update(run.augment.pipe, c.cur_nimg)
+
+
+@torch.no_grad()
+def update_ema(run: Run) -> None:
+    opts = run.options
+    ema_nimg = opts.ema_kimg * 1000
+    if opts.ema_rampup is not None:
+        ema_nimg = min(ema_nimg, run.counters.cur_nimg * opts.ema_rampup)
+    beta = 0.5 ** (opts.batch / max(ema_nimg, 1e-8))
+    for p_ema, p in zip(run.G_ema.parameters(), run.G.parameters()):
+        p_ema.copy_(p.lerp(p_ema, beta))
+    for b_ema, b in zip(run.G_ema.buffers(), run.G.buffers()):
+        b_ema.copy_(b)
+
+
+def rng_state() -> dict:
+    """Torch's generators: the only ones the loop, the loss and the augmentations draw from."""
+    state = {"torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict) -> None:
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def resume_state(run: Run) -> dict:
+    aug = run.augment
+    return {
+        "counters": asdict(run.counters),
+        "G": run.G.state_dict(), "D": run.D.state_dict(), "G_ema": run.G_ema.state_dict(),
+        "opt": {p.name: p.opt.state_dict() for p in run.phases if p.name.endswith("main")},
+        "pl_mean": run.loss.pl_mean.detach().cpu(),
+        "augment_pipe": aug.pipe.state_dict() if aug.pipe is not None else {},
+        "ada": aug.controller.state_dict() if aug.controller is not None else {},
+        "rng": rng_state(),
+    }
+
+
+def restore(run: Run, state: dict) -> None:
+    run.counters = Counters(**{k: int(v) for k, v in state["counters"].items()})
+    for name in checkpoint.NETWORK_NAMES:
+        getattr(run, name).load_state_dict(state[name])
+    for phase in run.phases:
+        if phase.name in state["opt"]:
+            phase.opt.load_state_dict(state["opt"][phase.name])
+    run.loss.pl_mean.copy_(state["pl_mean"])
+    if run.augment.pipe is not None and state["augment_pipe"]:
+        run.augment.pipe.load_state_dict(state["augment_pipe"])
+    if run.augment.controller is not None and state["ada"]:
+        run.augment.controller.load_state_dict(state["ada"])
+    set_rng_state(state["rng"])
+
+
+def write_snapshot(run: Run, run_dir: Path, dataset: ImageZipDataset, grid: tuple[torch.Tensor, torch.Tensor]) -> Path:
+    opts, c = run.options, run.counters
+    stem = checkpoint.snapshot_stem(run_dir, c.cur_nimg)
+    meta = {"cur_nimg": c.cur_nimg, "manifest_id": dataset.manifest_id, "class_names": dataset.class_names,
+            "augment_p": augment_p(run), "options": opts.model_dump(mode="json")}
+    nets = {"G": run.G, "D": run.D, "G_ema": run.G_ema}
+    weights = checkpoint.save_snapshot(stem, nets, {"G": opts.generator_kwargs(), "D": opts.discriminator_kwargs()}, meta)
+    save_grid(render_grid(run.G_ema, *grid, cols=opts.grid[0]), run_dir / f"fakes{c.cur_nimg // 1000:06d}.png")
+    plot_curves(run_dir / "stats.jsonl", run_dir / "plots")
+    return weights
+
+
+def augment_p(run: Run) -> float:
+    return float(run.augment.pipe.p) if run.augment.pipe is not None else 0.0
+
+
+def memory_stats(device: torch.device) -> dict[str, float]:
+    out = {"peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20}
+    if device.type == "cuda":
+        out["peak_gpu_gb"] = torch.cuda.max_memory_allocated(device) / 2 ** 30
+    return out
+
+
+def run_metrics(run: Run, weights: Path, run_dir: Path, device: torch.device) -> None:
+    """Quality metrics of this snapshot's G_ema, appended to metrics.jsonl; the training RNG is untouched."""
+    from curator.evaluate.runner import evaluate_snapshot
+
+    opts = run.options
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        results = evaluate_snapshot(run.G_ema, Path(opts.data), opts.metrics, opts.metrics_num_gen,
+                                    run_dir.parent.parent / "cache" / "metrics", device)
+    record = {"kimg": run.counters.cur_nimg / 1000, "snapshot": weights.name, **results}
+    with open(run_dir / "metrics.jsonl", "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(record, sort_keys=True) + "\n")
+
+
+class LabelPool:
+    """Labels for fakes, drawn from the training set's label distribution with the global RNG."""
+
+    def __init__(self, dataset: ImageZipDataset) -> None:
+        self.labels = torch.from_numpy(np.stack([dataset.label(i) for i in range(len(dataset.names))]))
+
+    def __call__(self, n: int) -> torch.Tensor:
+        return self.labels[torch.randint(len(self.labels), [n])]
+
+
+def train(opts: TrainOptions, run_dir: Path, on_tick: Callable[[dict], None] | None = None, workers: int = 0) -> Counters:
+    """Train until `opts.kimg`; continue from `run_dir/resume.pt` when it exists."""
+    device = torch.device(opts.device)
+    dist = distributed.setup(opts.device)
+    dataset = ImageZipDataset(opts.data, mirror=opts.mirror, use_labels=opts.c_dim > 0)
+    check_dataset(opts, dataset, dist.world)
+    resume_path = run_dir / checkpoint.RESUME_NAME
+    torch.manual_seed(opts.seed * dist.world + dist.rank)
+    run = build_run(opts, device)
+    if resume_path.is_file():
+        restore(run, checkpoint.load_resume_state(resume_path))
+    else:
+        for module in (run.G, run.D, run.G_ema):
+            distributed.broadcast_module(module, dist)
+    if dist.is_main:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        write_text(run_dir / "config.json", json.dumps(opts.model_dump(mode="json"), indent=1))
+    return _loop(run, run_dir, dataset, dist, device, on_tick, workers)
+
+
+def check_dataset(opts: TrainOptions, dataset: ImageZipDataset, world: int) -> None:
+    if dataset.resolution != opts.resolution or dataset.img_channels != opts.img_channels:
+        raise ValueError(f"{opts.data}: images are {dataset.img_channels}x{dataset.resolution}px, options say "
+                         f"{opts.img_channels}x{opts.resolution}px")
+    if dataset.c_dim != opts.c_dim:
+        raise ValueError(f"{opts.data}: {dataset.c_dim} classes, options say {opts.c_dim}")
+    per_gpu = opts.batch // world
+    if per_gpu % min(opts.mbstd_group, per_gpu):
+        raise ValueError(f"batch per GPU ({per_gpu}) must be a multiple of the minibatch-stddev group ({opts.mbstd_group})")
+
+
+def _loop(run: Run, run_dir: Path, dataset: ImageZipDataset, dist: distributed.Dist, device: torch.device,
+          on_tick: Callable[[dict], None] | None, workers: int) -> Counters:
+    opts, c = run.options, run.counters
+    stats = StatsWriter(run_dir) if dist.is_main else None
+    grid = grid_inputs(*opts.grid, opts.z_dim, opts.c_dim)
+    sequence = BatchSequence(dataset, opts.batch // dist.world, seed=opts.seed * dist.world + dist.rank)
+    batches = iter(batch_loader(sequence, c.batch_idx, workers))
+    labels = LabelPool(dataset)
+    meter = TickMeter()
+    tick_start = time.perf_counter()
+    try:
+        while True:
+            real, real_c = next(batches)
+            train_step(run, real.to(device), real_c.to(device), labels, dist)
+            meter.add(run.loss.last)
+            done = c.cur_nimg >= opts.kimg * 1000
+            if not done and c.cur_tick != 0 and c.cur_nimg < c.tick_start_nimg + opts.tick_kimg * 1000:
+                continue
+            record = _tick_record(run, meter, time.perf_counter() - tick_start, device)
+            # Counters advance before the snapshot so that a resumed run starts at the next tick.
+            c.cur_tick += 1
+            c.tick_start_nimg = c.cur_nimg
+            if stats is not None:
+                stats.append(record)
+            if dist.is_main and (done or record["tick"] % opts.snap == 0):
+                _snapshot(run, run_dir, dataset, grid, device)
+            if on_tick is not None:
+                on_tick(record)
+            tick_start = time.perf_counter()
+            if done:
+                return c
+    finally:
+        if stats is not None:
+            stats.close()
+
+
+def _snapshot(run: Run, run_dir: Path, dataset: ImageZipDataset, grid, device: torch.device) -> None:
+    weights = write_snapshot(run, run_dir, dataset, grid)
+    if run.options.metrics:
+        run_metrics(run, weights, run_dir, device)
+    checkpoint.save_resume_state(run_dir / checkpoint.RESUME_NAME, resume_state(run))
+
+
+def _tick_record(run: Run, meter: TickMeter, seconds: float, device: torch.device) -> dict:
+    c = run.counters
+    kimg_done = (c.cur_nimg - c.tick_start_nimg) / 1000
+    record = {"tick": c.cur_tick, "kimg": c.cur_nimg / 1000, "sec_per_tick": seconds,
+              "sec_per_kimg": seconds / kimg_done if kimg_done else None, "augment_p": augment_p(run)}
+    record.update(meter.means())
+    record.update(memory_stats(device))
+    return {k: v for k, v in record.items() if v is not None}
