@@ -41,12 +41,16 @@ class ObjectStore:
     def __contains__(self, oid: str) -> bool:
         return self.path(oid).is_file()
 
-    def put_bytes(self, data: bytes, oid: str | None = None) -> str:
-        """Store `data`; return its id. `oid` may be passed when the caller already hashed it."""
+    def put_bytes(self, data: bytes, oid: str | None = None, durable: bool = True) -> str:
+        """Store `data`; return its id. `oid` may be passed when the caller already hashed it.
+
+        Bulk writers pass `durable=False` and call `curator.atomic.sync_all()` once per batch,
+        before writing the manifest or journal that refers to the objects.
+        """
         oid = oid or sha256_bytes(data)
         target = self.path(oid)
         if not target.exists():
-            write_bytes(target, data)
+            write_bytes(target, data, durable)
         return oid
 
     def get_bytes(self, oid: str) -> bytes:

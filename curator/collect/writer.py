@@ -18,6 +18,7 @@ from typing import IO, Any
 
 from curator.collect.gallerydl import HEADERS_KEY, QUERY_KEY
 from curator.collect.sources.base import Source
+from curator.atomic import sync_all
 from curator.imageio import ImageRejected, probe
 from curator.store import sha256_bytes
 from curator.workspace import Workspace
@@ -116,10 +117,10 @@ class Writer:
         return item
 
     def flush(self) -> None:
-        """Sync the journal, then delete the staged files it now accounts for."""
+        """Sync objects and journal (one system-wide sync per batch), then delete the staged files they replace."""
         with self._lock:
             staged, self._staged = self._staged, []
-        self.journal.sync()
+        sync_all()
         for p in staged:
             p.unlink(missing_ok=True)
 
@@ -144,7 +145,7 @@ class Writer:
             # Honoured by not keeping the bytes; the item stays so the decision is on record.
             item.reject(Reason(code="opt_out", stage="collect", detail="; ".join(prov.opt_out)))
             return item
-        item.object = self.ws.store.relpath(self.ws.store.put_bytes(data, oid))
+        item.object = self.ws.store.relpath(self.ws.store.put_bytes(data, oid, durable=False))
         try:
             info = probe(data, self.max_pixels)
         except ImageRejected as exc:

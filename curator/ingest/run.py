@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from curator.atomic import sync_all
 from curator.ingest.reader import iter_files
 from curator.ingest.worker import FileResult, WorkerSettings, ingest_file_safe, init_worker
 from curator.software import software_versions
@@ -84,6 +85,7 @@ def import_paths(
 
     if parent is not None and result.new_items == 0 and result.new_sources == 0:
         return result  # nothing new: no new version
+    sync_all()  # the workers wrote objects without per-file fsyncs; make them durable before the manifest
     manifest = Manifest(
         parent=parent.id if parent else None,
         created=fetched,

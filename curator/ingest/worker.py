@@ -41,7 +41,7 @@ def ingest_file(path: Path, settings: WorkerSettings) -> FileResult:
     oid = sha256_bytes(data)
     if oid in settings.known:
         return FileResult(str(path), oid, size, True)
-    ObjectStore(settings.store_root).put_bytes(data, oid)
+    ObjectStore(settings.store_root).put_bytes(data, oid, durable=False)  # synced once by run.py
     try:
         info = probe(data, settings.max_pixels)
     except ImageRejected as exc:
