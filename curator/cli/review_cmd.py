@@ -33,8 +33,8 @@ def review(
     manifest: Optional[str] = typer.Argument(None, help="Manifest file, id prefix, stage name or 'latest' (default)."),
     sync: bool = typer.Option(False, "--sync", help="Only turn the App's tags into a new manifest version and print the diff."),
     remote: bool = typer.Option(False, "--remote", help="Serve the App for a browser elsewhere instead of opening one here."),
-    address: Optional[str] = typer.Option(None, "--address", help="Address to listen on (default: [review] address, 127.0.0.1)."),
-    port: Optional[int] = typer.Option(None, "--port", help="Port to listen on (default: [review] port, 5151)."),
+    address: Optional[str] = typer.Option(None, "--address", help="Address to listen on (default: review.address in curator.toml, 127.0.0.1)."),
+    port: Optional[int] = typer.Option(None, "--port", help="Port to listen on (default: review.port in curator.toml, 5151)."),
     no_browser: bool = typer.Option(False, "--no-browser", help="Do not open a browser; same as --remote."),
     as_json: bool = JsonOption,
 ) -> None:
