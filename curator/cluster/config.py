@@ -68,5 +68,5 @@ class ClusterConfig(Section):
     outlier_z: float = Field(3.5, description="Flag items whose outlier score is this many robust deviations (MAD) above the median.")
     near_duplicate_cosine: float = Field(0.97, le=1.0, description="Cosine similarity at or above which two items are flagged as embedding near-duplicates.")
     report_exemplars: int = Field(8, ge=1, description="Images per row on each cluster's contact sheet.")
-    map_max_points: int = Field(3000, ge=10, description="Items drawn on the 2-D t-SNE map (a random sample beyond this).")
+    map_max_points: int = Field(1500, ge=10, description="Items drawn on the 2-D t-SNE map (a random sample beyond this).")
     zeroshot: ZeroShotConfig = Field(default_factory=ZeroShotConfig, description="Zero-shot CLIP flags.")

@@ -28,3 +28,9 @@ def nearest(z: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         sims[start:start + BLOCK] = top.values.numpy()
         idx[start:start + BLOCK] = top.indices.numpy()
     return sims, idx
+
+
+def pair_cosine(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Cosine similarity of each row of `x` to the rows `idx` names: re-scores neighbours found elsewhere."""
+    unit = l2_normalise(x)
+    return np.einsum("nd,nkd->nk", unit, unit[idx]) if idx.size else np.zeros(idx.shape, np.float32)

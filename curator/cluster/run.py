@@ -22,7 +22,7 @@ from curator.cluster.embed import embed
 from curator.cluster.embedders.base import Embedder, resolve_device
 from curator.cluster.kmeans import Clustering, cluster, second_level
 from curator.cluster.near_duplicates import duplicate_groups
-from curator.cluster.neighbours import nearest
+from curator.cluster.neighbours import nearest, pair_cosine
 from curator.cluster.outliers import outlier_scores, outlier_threshold
 from curator.cluster.report import ReportInput, write_report
 from curator.cluster.space import analysis_space
@@ -34,7 +34,7 @@ from manifests import Item, Manifest, Reason
 from manifests.io import now_iso
 
 STAGE = "cluster"
-_OWN_SCORES = ("outlier", "nearest_cosine")
+_OWN_SCORES = ("outlier", "nearest_cosine", "duplicate_cosine")
 
 
 @dataclass
@@ -86,7 +86,9 @@ def run_cluster(
             it.label = label
     sims, idx = nearest(z, cfg.outlier_neighbours)
     outlier = _flag_outliers(targets, sims, cfg.outlier_z)
-    stats["embedding_duplicate_groups"] = _flag_duplicates(targets, sims, idx, cfg.near_duplicate_cosine)
+    # Neighbours are found in the reduced space, but judged as duplicates by the full embedding's cosine,
+    # which centring and PCA have not stretched.
+    stats["embedding_duplicate_groups"] = _flag_duplicates(targets, pair_cosine(feats, idx), idx, cfg.near_duplicate_cosine)
     stats.update(k=clustering.k, k_method=clustering.method, k_candidates=clustering.candidates,
                  clusters=dict(sorted(Counter(labels).items())), outliers=int(outlier.sum()))
 
@@ -169,11 +171,13 @@ def _flag_outliers(targets: list[Item], sims: np.ndarray, z: float) -> np.ndarra
 
 def _flag_duplicates(targets: list[Item], sims: np.ndarray, idx: np.ndarray, threshold: float) -> int:
     groups = duplicate_groups(sims, idx, threshold)
+    for it, best in zip(targets, sims.max(axis=1, initial=-1.0).tolist()):
+        it.scores["duplicate_cosine"] = round(best, 5)
     for members in groups:
         for m in members:
             others = [targets[o].id[:12] for o in members if o != m]
             detail = f"embedding near-duplicate of {len(others)} item(s): {', '.join(others[:5])}"
             it = targets[m]
             it.flags.append(Reason(code="embedding_duplicate", stage=STAGE, detail=detail,
-                                   score=it.scores.get("nearest_cosine"), threshold=threshold))
+                                   score=it.scores["duplicate_cosine"], threshold=threshold))
     return len(groups)

@@ -46,7 +46,7 @@ class ClipEmbedder(Embedder):
 
     @property
     def logit_scale(self) -> float:
-        return float(self.clip.logit_scale.exp())
+        return float(self.clip.logit_scale.detach().exp())
 
 
 @register_embedder("clip", ClipConfig)
