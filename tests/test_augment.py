@@ -72,7 +72,7 @@ def test_presets_and_state():
     }  # fmt: skip
     assert set(AUGMENT_PRESETS["bgcfnc"]) == set(MULTIPLIERS)
     assert set(AUGMENT_PRESETS) == {"blit", "geom", "color", "filter", "noise", "cutout", "bg", "bgc", "bgcf", "bgcfn", "bgcfnc"}
-    pipe = AugmentPipe(**AUGMENT_PRESETS["bgcfnc"])
+    pipe = AugmentPipe(**AUGMENT_PRESETS["bgcfnc"]).to("cpu").requires_grad_(False)  # an ordinary nn.Module
     assert list(pipe.state_dict()) == ["p"] and pipe.p.shape == ()
 
 
