@@ -18,10 +18,12 @@ from curator.cluster.config import ClusterConfig
 from curator.collect.config import CollectConfig
 from curator.errors import CuratorError
 from curator.evaluate.config import EvalConfig
+from curator.export.config import ExportConfig
 from curator.ingest.config import ImportConfig
 from curator.process.config import ProcessConfig
 from curator.review.config import ReviewConfig
 from curator.section import Section
+from curator.train.config import TrainConfig
 
 
 class CuratorConfig(Section):
@@ -31,6 +33,8 @@ class CuratorConfig(Section):
     collect: CollectConfig = Field(default_factory=CollectConfig)
     cluster: ClusterConfig = Field(default_factory=ClusterConfig)
     eval: EvalConfig = Field(default_factory=EvalConfig)
+    export: ExportConfig = Field(default_factory=ExportConfig)
+    train: TrainConfig = Field(default_factory=TrainConfig)
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 

@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from curator import __version__
-from curator.cli import cluster_cmd, collect_cmd, common, eval_cmd, generate_cmd, import_cmd, init_cmd, manifest_cmd, process_cmd, review_cmd, sample_cmd
+from curator.cli import cluster_cmd, collect_cmd, common, eval_cmd, export_cmd, generate_cmd, import_cmd, init_cmd, manifest_cmd, process_cmd, review_cmd, sample_cmd, train_cmd
 from curator.errors import CuratorError
 
 app = typer.Typer(
@@ -37,7 +37,7 @@ def _root(
     common.set_workspace_root(workspace)
 
 
-for module in (init_cmd, sample_cmd, import_cmd, collect_cmd, process_cmd, cluster_cmd, manifest_cmd, review_cmd, eval_cmd, generate_cmd):
+for module in (init_cmd, sample_cmd, import_cmd, collect_cmd, process_cmd, cluster_cmd, manifest_cmd, review_cmd, eval_cmd, generate_cmd, export_cmd, train_cmd):
     module.register(app)
 
 

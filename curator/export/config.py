@@ -2,8 +2,9 @@
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 
+from curator.errors import CuratorError
 from curator.section import Section
 
 
@@ -12,5 +13,14 @@ class ExportConfig(Section):
     fit: Literal["error", "crop", "pad"] = Field(
         "error", description="Non-square items: 'error' stops with a list, 'crop' takes the centre square, 'pad' extends with the border colour.")
     xflip: bool = Field(False, description="Add a mirrored copy of every image (doubles the set).")
-    augment: int = Field(0, description="Add this many randomly rotated (+-8 deg), shifted (+-5%) and zoomed (90-110%) copies of every image.")
+    augment: int = Field(0, ge=0, description="Add this many randomly rotated (+-8 deg), shifted (+-5%) and zoomed (90-110%) copies of every image.")
     seed: int = Field(0, description="Seed of the offline augmentation.")
+
+
+def export_config(base: ExportConfig, **overrides) -> ExportConfig:
+    """`base` (from curator.toml) with the command-line values that were given, validated."""
+    try:
+        return ExportConfig(**{**base.model_dump(), **{k: v for k, v in overrides.items() if v is not None}})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise CuratorError(f"--{first['loc'][0]}: {first['msg']}") from None

@@ -99,6 +99,8 @@ def build_augment(opts: TrainOptions, device: torch.device) -> Augment:
         return Augment()
     from trainers.stylegan2.augment import AUGMENT_PRESETS, AugmentPipe
 
+    if opts.augpipe not in AUGMENT_PRESETS:
+        raise ValueError(f"--augpipe {opts.augpipe}: choose one of {', '.join(AUGMENT_PRESETS)}")
     pipe = AugmentPipe(**AUGMENT_PRESETS[opts.augpipe]).train().requires_grad_(False).to(device)
     pipe.p.copy_(torch.as_tensor(opts.p))
     if opts.aug == "fixed":

@@ -1,0 +1,77 @@
+"""`curator train MANIFEST_OR_DATASET`: train StyleGAN2-ADA; `--resume RUN` continues a run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from curator.cli.common import console, progress, workspace
+
+
+def train(
+    source: Optional[str] = typer.Argument(None, help="Manifest (file, id prefix, stage, 'latest') or a training-set ZIP/folder."),
+    cfg: Optional[str] = typer.Option(None, help="Base config: auto, stylegan2, paper256, paper512, paper1024, cifar."),
+    kimg: Optional[float] = typer.Option(None, help="Training length in thousands of real images shown."),
+    batch: Optional[int] = typer.Option(None, help="Total batch size."),
+    gamma: Optional[float] = typer.Option(None, help="R1 regularisation weight."),
+    glr: Optional[float] = typer.Option(None, help="G learning rate."),
+    dlr: Optional[float] = typer.Option(None, help="D learning rate."),
+    ema: Optional[float] = typer.Option(None, help="G EMA half-life in kimg."),
+    mirror: Optional[bool] = typer.Option(None, "--mirror/--no-mirror", help="Random x-flips of the reals."),
+    aug: Optional[str] = typer.Option(None, help="ada, fixed or noaug (default: config, 'ada')."),
+    p: Optional[float] = typer.Option(None, "--p", help="Augmentation probability (start value with ada, the value with fixed)."),
+    augpipe: Optional[str] = typer.Option(None, help="Augmentation groups, e.g. bgc (default), bgcfnc."),
+    target: Optional[float] = typer.Option(None, help="ADA target for the sign of D on reals (default 0.6)."),
+    cond: bool = typer.Option(False, "--cond", help="Condition on the items' labels (else their cluster)."),
+    resume: Optional[Path] = typer.Option(None, help="Run folder to continue exactly where its last snapshot left off."),
+    transfer: Optional[str] = typer.Option(None, help="Start from a curator snapshot (or run folder) or an official .pkl."),
+    freezed: Optional[int] = typer.Option(None, help="Freeze the first N layers of D (with --transfer)."),
+    snap: Optional[int] = typer.Option(None, help="Ticks between snapshots (default: config, 50)."),
+    tick: Optional[float] = typer.Option(None, help="kimg per tick (default: config, 4)."),
+    seed: Optional[int] = typer.Option(None, help="Random seed (default 0)."),
+    resolution: Optional[int] = typer.Option(None, help="Export resolution when SOURCE is a manifest."),
+    fit: Optional[str] = typer.Option(None, help="Export: non-square items error, crop or pad."),
+    channel_base: Optional[int] = typer.Option(None, help="Override the channel count rule (channels = base / resolution)."),
+    channel_max: Optional[int] = typer.Option(None, help="Override the maximum channels per layer."),
+    out: Optional[Path] = typer.Option(None, help="Run folder (default: WORKSPACE/runs/NNNNN-<data>-<cfg>)."),
+    device: Optional[str] = typer.Option(None, help="auto, cpu, cuda or cuda:N."),
+    workers: Optional[int] = typer.Option(None, help="Image-decoding worker processes."),
+    metrics: Optional[List[str]] = typer.Option(None, "--metrics", help="Metrics at every snapshot (needs curator's evaluate stage), e.g. fid."),
+) -> None:
+    """Train StyleGAN2-ADA on CPU or GPU; writes snapshots, fake grids, stats and plots to the run folder."""
+    from curator.errors import CuratorError
+    from curator.export.config import export_config
+    from curator.train import run as stage
+
+    ws = workspace()
+    tc = ws.config.train
+    schedule = dict(kimg=kimg, snap=snap if snap is not None else tc.snap, tick_kimg=tick if tick is not None else tc.tick_kimg,
+                    metrics=metrics or None, device=stage.pick_device(device or tc.device))
+    if resume is not None:
+        opts = stage.resume_options(resume, schedule)
+        run_dir = resume
+    else:
+        data = stage.training_set(ws, source, export_config(ws.config.export, resolution=resolution, fit=fit), cond)
+        if transfer and not Path(transfer).exists():
+            raise CuratorError(f"--transfer {transfer}: no such file or folder")
+        overrides = dict(schedule, batch=batch, gamma=gamma, glr=glr, dlr=dlr, ema_kimg=ema, mirror=mirror,
+                         aug=aug or tc.aug, p=p, augpipe=augpipe or tc.augpipe, target=target, transfer=transfer,
+                         freezed=freezed, seed=seed, channel_base=channel_base, channel_max=channel_max)
+        opts = stage.build_options(data, cfg or tc.cfg, cond, overrides)
+        run_dir = out or stage.new_run_dir(ws, f"{data.stem[:12]}-{opts.cfg}{opts.resolution}")
+        if (run_dir / "config.json").exists():
+            raise CuratorError(f"{run_dir} already holds a run; continue it with --resume {run_dir}")
+    console.print(f"training {opts.resolution}px{f', {opts.c_dim} classes' if opts.c_dim else ''} on {opts.device} "
+                  f"for {opts.kimg:g} kimg -> {run_dir}")
+    with progress("training (kimg)", total=None) as advance:
+        def on_tick(record: dict) -> None:
+            advance(int(record["kimg"]), int(opts.kimg))
+
+        counters = stage.start(opts, run_dir, workers=workers if workers is not None else tc.workers, on_tick=on_tick)
+    console.print(f"done at {counters.cur_nimg / 1000:g} kimg; snapshots, fakes*.png, stats.jsonl and plots/ in {run_dir}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("train")(train)

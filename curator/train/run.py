@@ -1,0 +1,102 @@
+"""The train stage: choose the training set, assemble the options, start or resume a run."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+from pydantic import ValidationError
+
+from curator.errors import CuratorError
+from curator.export.config import ExportConfig
+from curator.workspace import Workspace
+
+
+def is_training_set(path: Path) -> bool:
+    return (path.suffix.lower() == ".zip" and path.is_file()) or (path.is_dir() and (path / "dataset.json").is_file())
+
+
+def training_set(ws: Workspace, source: str | None, export: ExportConfig, cond: bool) -> Path:
+    """A ready ZIP/folder as given, or the manifest exported into the workspace cache (reused when unchanged)."""
+    if source and is_training_set(Path(source)):
+        return Path(source)
+    from curator.export.writer import export_manifest
+
+    manifest = ws.manifests.load(source)
+    params = json.dumps({"manifest": manifest.id, "cond": cond, **export.model_dump()}, sort_keys=True)
+    key = hashlib.sha256(params.encode()).hexdigest()[:12]
+    out = ws.cache_dir("datasets") / f"{manifest.id[:12]}-{key}.zip"
+    if not out.is_file():
+        export_manifest(manifest, ws.store, out, export, cond=cond)
+    return out
+
+
+def dataset_facts(path: Path, cond: bool) -> tuple[int, int]:
+    """(resolution, number of classes) of a training set, with its problems as one-line errors."""
+    from trainers.stylegan2.dataset import ImageZipDataset
+
+    try:
+        ds = ImageZipDataset(path, use_labels=cond)
+    except (ValueError, OSError) as exc:
+        raise CuratorError(str(exc)) from None
+    res = ds.resolution
+    if res < 4 or res & (res - 1) or ds.img_channels not in (1, 3):
+        raise CuratorError(f"{path}: images must be square with a power-of-two side and 1 or 3 channels, "
+                           f"got {ds.img_channels}x{res}px")
+    return res, ds.c_dim
+
+
+def new_run_dir(ws: Workspace, label: str) -> Path:
+    ws.runs_dir.mkdir(parents=True, exist_ok=True)
+    taken = [int(p.name.split("-")[0]) for p in ws.runs_dir.iterdir() if p.name.split("-")[0].isdigit()]
+    return ws.runs_dir / f"{max(taken, default=-1) + 1:05d}-{label}"
+
+
+def pick_device(device: str) -> str:
+    if device != "auto":
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def build_options(data: Path, cfg: str, cond: bool, overrides: dict[str, Any]):
+    from trainers.stylegan2.options import options_from_preset
+    from trainers.stylegan2.presets import PRESETS
+
+    if cfg not in PRESETS:
+        raise CuratorError(f"--cfg {cfg}: choose one of {', '.join(PRESETS)}")
+    resolution, c_dim = dataset_facts(data, cond)
+    if overrides.get("aug") == "fixed" and overrides.get("p") is None:
+        raise CuratorError("--aug fixed needs --p")
+    gpus = int(os.environ.get("WORLD_SIZE", "1"))
+    try:
+        return options_from_preset(cfg, resolution, str(data.resolve()), gpus=gpus, c_dim=c_dim, **overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise CuratorError(f"--{first['loc'][0]}: {first['msg']}") from None
+
+
+def start(opts, run_dir: Path, workers: int, on_tick: Callable[[dict], None] | None = None):
+    from trainers.stylegan2.training_loop import train
+
+    try:
+        return train(opts, run_dir, on_tick=on_tick, workers=workers)
+    except ValueError as exc:
+        raise CuratorError(str(exc)) from None
+
+
+def resume_options(run_dir: Path, overrides: dict[str, Any]):
+    """The run's own config.json, with only the schedule and outputs allowed to change."""
+    from trainers.stylegan2.checkpoint import RESUME_NAME
+    from trainers.stylegan2.options import TrainOptions
+
+    if not (run_dir / "config.json").is_file() or not (run_dir / RESUME_NAME).is_file():
+        raise CuratorError(f"{run_dir}: not a run folder with a resume state (config.json and {RESUME_NAME})")
+    data = json.loads((run_dir / "config.json").read_text())
+    allowed = {"kimg", "snap", "tick_kimg", "metrics", "metrics_num_gen", "device"}
+    data.update({k: v for k, v in overrides.items() if k in allowed and v is not None})
+    return TrainOptions(**data)
