@@ -29,8 +29,8 @@ import numpy as np
 
 HASH_BITS = 64
 
-# Rough per-row costs on one core (seconds), used only to choose between search plans; they
-# were measured with benchmarks/bench_near_duplicates.py and only their ratios matter.
+# Rough per-row costs on one core (seconds), used only to choose between search plans, so
+# only their ratios matter; benchmarks/bench_near_duplicates.py shows the plans they pick.
 _VARIANT_ROW_COST = 60e-9  # build, sort and probe one (block value, item) row
 _CANDIDATE_COST = 15e-9  # expand and verify one candidate pair
 _EXHAUSTIVE_PAIR_COST = 2.5e-9  # xor + popcount + compare of one pair in the brute force
