@@ -11,7 +11,15 @@ import torch
 from trainers.stylegan2 import aug_matrices as mat
 from trainers.stylegan2.aug_filters import BAND_EXPECTED_POWER, SYM6, band_filters
 from trainers.stylegan2.aug_geometry import warp
-from trainers.stylegan2.aug_resample import downsample_matrix, upsample_matrix
+from trainers.stylegan2.aug_resample import (
+    apply_separable,
+    downsample_by_convolution,
+    downsample_matrix,
+    pad_and_upsample,
+    reflect_pad,
+    upsample_by_convolution,
+    upsample_matrix,
+)
 from trainers.stylegan2.augment import AUGMENT_PRESETS, AugmentPipe
 
 MULTIPLIERS = [
@@ -123,6 +131,17 @@ def test_upsampling_then_downsampling_is_exactly_the_identity():
     for size in (5, 16, 33):
         product = downsample_matrix(size, TAPS) @ upsample_matrix(size, TAPS)
         assert torch.allclose(product, torch.eye(size, dtype=product.dtype), atol=1e-6)
+
+
+def test_the_gpu_convolution_path_equals_the_cpu_matrix_path():
+    x = random_images(2, 12)
+    pads = (3, 14, 0, 5)  # left, right, top, bottom; wider than the image on one side
+    by_matrix = pad_and_upsample(x, TAPS, *pads)  # on the CPU: dense matrices
+    by_convolution = upsample_by_convolution(reflect_pad(x, *pads), TAPS)  # what CUDA runs
+    assert by_matrix.shape == by_convolution.shape == (2, 3, 2 * 17 + 10, 2 * 29 + 10)
+    assert torch.allclose(by_matrix, by_convolution, atol=1e-5)
+    down = apply_separable(by_matrix, downsample_matrix(17, TAPS), downsample_matrix(29, TAPS))
+    assert torch.allclose(down, downsample_by_convolution(by_matrix, TAPS), atol=1e-5)
 
 
 def test_a_geometric_transform_is_undone_by_its_inverse():

@@ -17,15 +17,7 @@ import torch
 from torch import Tensor
 
 from trainers.stylegan2.aug_matrices import translate2d
-from trainers.stylegan2.aug_resample import (
-    apply_separable,
-    bilinear_sample,
-    downsample_matrix,
-    gather_pixels,
-    reflect_index,
-    reflect_pad_matrix,
-    upsample_matrix,
-)
+from trainers.stylegan2.aug_resample import bilinear_sample, downsample, gather_pixels, pad_and_upsample, reflect_index
 
 _INTEGER_TOLERANCE = 1e-4
 
@@ -87,9 +79,7 @@ def warp_resampled(images: Tensor, g_inv: Tensor, taps: Tensor) -> Tensor:
     guard = (length - 1) / 4 + 1
     left, right = _padding(g_inv, u[[0, -1]], v[[0, -1]], w, 0, guard)
     top, bottom = _padding(g_inv, u[[0, -1]], v[[0, -1]], h, 1, guard)
-    pad_up_rows = upsample_matrix(h + top + bottom, taps) @ reflect_pad_matrix(h, top, bottom)
-    pad_up_cols = upsample_matrix(w + left + right, taps) @ reflect_pad_matrix(w, left, right)
-    upsampled = apply_separable(images, pad_up_rows, pad_up_cols)
+    upsampled = pad_and_upsample(images, taps, left, right, top, bottom)
 
     g = g_inv.to(device=images.device, dtype=torch.float32)
     u = u.to(device=images.device, dtype=torch.float32).reshape(1, 1, -1)
@@ -98,7 +88,7 @@ def warp_resampled(images: Tensor, g_inv: Tensor, taps: Tensor) -> Tensor:
     src_y = g[:, 1, 0, None, None] * u + g[:, 1, 1, None, None] * v + g[:, 1, 2, None, None]
     xs = 2 * (src_x + (w - 1) / 2 + left) + centre
     ys = 2 * (src_y + (h - 1) / 2 + top) + centre
-    return apply_separable(bilinear_sample(upsampled, xs, ys), downsample_matrix(h, taps), downsample_matrix(w, taps))
+    return downsample(bilinear_sample(upsampled, xs, ys), taps)
 
 
 def warp(images: Tensor, g_inv: Tensor, taps: Tensor) -> Tensor:

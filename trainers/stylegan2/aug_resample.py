@@ -3,8 +3,11 @@
 R1 regularisation differentiates D's output with respect to the (augmented) reals and then
 differentiates that gradient again, so every op an image passes through must have a
 differentiable backward. `F.grid_sample` has none for its input; these helpers use only
-`index_select`, `gather`, `conv2d` and `conv_transpose2d`, whose backwards are themselves
-differentiable.
+`index_select`, `gather`, `matmul` and `conv2d`, whose backwards are themselves differentiable.
+
+The 2x up/downsampling has two equal implementations: on the GPU, polyphase convolutions
+(cost per pixel ~ filter length); on the CPU, where PyTorch's single-channel convolutions are
+slow, products with small dense matrices (cost per pixel ~ image size, fine at CPU sizes).
 """
 
 from __future__ import annotations
@@ -58,14 +61,55 @@ def downsample_matrix(size: int, taps: Tensor) -> Tensor:
 
 
 def apply_separable(x: Tensor, rows: Tensor, cols: Tensor) -> Tensor:
-    """rows @ x @ cols^T for each image and channel: x [N, C, H, W] -> [N, C, len(rows), len(cols)].
-
-    Separable resampling as two small matrix products: on the CPU this is several times faster
-    than the equivalent single-channel convolutions, and matmul is twice differentiable.
-    """
+    """rows @ x @ cols^T for each image and channel: x [N, C, H, W] -> [N, C, len(rows), len(cols)]."""
     rows = rows.to(device=x.device, dtype=x.dtype)
     cols = cols.to(device=x.device, dtype=x.dtype)
     return torch.matmul(rows, torch.matmul(x, cols.T))
+
+
+def _single_channel(x: Tensor) -> Tensor:
+    return x.reshape(x.shape[0] * x.shape[1], 1, *x.shape[2:])
+
+
+def upsample_by_convolution(x: Tensor, taps: Tensor) -> Tensor:
+    """Same map as upsample_matrix, as two polyphase convolutions per axis."""
+    flat = _single_channel(x)
+    half = taps.numel() // 2
+    # Even output samples use the even taps, odd ones the odd taps; flipped for cross-correlation.
+    phases = (2 * torch.stack([taps[0::2], taps[1::2]])).flip(1).to(x.dtype)
+    flat = F.conv2d(F.pad(flat, (half - 1, half - 1, 0, 0)), phases.reshape(2, 1, 1, half))
+    flat = flat.permute(0, 2, 3, 1).reshape(flat.shape[0], 1, flat.shape[2], -1)  # interleave along W
+    flat = F.conv2d(F.pad(flat, (0, 0, half - 1, half - 1)), phases.reshape(2, 1, half, 1))
+    flat = flat.permute(0, 2, 1, 3).reshape(flat.shape[0], 1, -1, flat.shape[3])  # interleave along H
+    return flat.reshape(*x.shape[:2], *flat.shape[2:])
+
+
+def downsample_by_convolution(x: Tensor, taps: Tensor) -> Tensor:
+    """Same map as downsample_matrix, as strided convolutions."""
+    flat = _single_channel(x)
+    taps = taps.to(x.dtype)
+    flat = F.conv2d(flat, taps.reshape(1, 1, 1, -1), stride=(1, 2))
+    flat = F.conv2d(flat, taps.reshape(1, 1, -1, 1), stride=(2, 1))
+    return flat.reshape(*x.shape[:2], *flat.shape[2:])
+
+
+def pad_and_upsample(x: Tensor, taps: Tensor, left: int, right: int, top: int, bottom: int) -> Tensor:
+    """Reflect-pad, then upsample 2x: [H, W] -> [2(H+top+bottom)+L-2, 2(W+left+right)+L-2]."""
+    if x.is_cuda:
+        return upsample_by_convolution(reflect_pad(x, left, right, top, bottom), taps)
+    h, w = x.shape[2:]
+    rows = upsample_matrix(h + top + bottom, taps) @ reflect_pad_matrix(h, top, bottom)
+    cols = upsample_matrix(w + left + right, taps) @ reflect_pad_matrix(w, left, right)
+    return apply_separable(x, rows, cols)
+
+
+def downsample(x: Tensor, taps: Tensor) -> Tensor:
+    """Filter and halve: [2H+L-2, 2W+L-2] -> [H, W]."""
+    if x.is_cuda:
+        return downsample_by_convolution(x, taps)
+    length = taps.numel()
+    h, w = (x.shape[2] - length + 2) // 2, (x.shape[3] - length + 2) // 2
+    return apply_separable(x, downsample_matrix(h, taps), downsample_matrix(w, taps))
 
 
 def filter_per_sample(x: Tensor, taps: Tensor) -> Tensor:
