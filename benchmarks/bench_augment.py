@@ -12,12 +12,14 @@ backward), which is what a pipeline without double-backward support would use.
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import time
 
 import torch
 import torch.nn.functional as F
 
+from trainers.stylegan2 import aug_matrices as mat
 from trainers.stylegan2.aug_geometry import warp
 from trainers.stylegan2.augment import AUGMENT_PRESETS, AugmentPipe
 
@@ -43,9 +45,16 @@ def r1_step(pipe: AugmentPipe, disc: torch.nn.Module, images: torch.Tensor) -> N
 
 
 def random_geometry(n: int, device: torch.device) -> torch.Tensor:
-    """Inverse matrices like the 'geom' group draws at p = 1 (every sample resampled)."""
-    pipe = AugmentPipe(**AUGMENT_PRESETS["geom"]).to(device)
-    return pipe._geometry(torch.zeros(n, 3, 8, 8, device=device))
+    """Inverse matrices mixing the 'geom' group's draws (scale, rotation, anisotropy, fraction shift)."""
+    d = torch.float64
+    scale = torch.exp2(torch.randn(n, dtype=d) * 0.2)
+    aniso = torch.exp2(torch.randn(n, dtype=d) * 0.2)
+    forward = (
+        mat.translate2d(torch.randn(n, dtype=d) * 4, torch.randn(n, dtype=d) * 4)
+        @ mat.rotate2d((torch.rand(n, dtype=d) * 2 - 1) * math.pi)
+        @ mat.scale2d(scale * aniso, scale / aniso)
+    )
+    return torch.linalg.inv(forward).to(device)
 
 
 def grid_sample_warp(images: torch.Tensor, g_inv: torch.Tensor) -> torch.Tensor:
