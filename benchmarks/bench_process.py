@@ -1,8 +1,10 @@
 """Throughput of `curator process` against the raw work it cannot avoid, on the same images and cores.
 
 Raw = decode + detector chain + source hashes (pixel and perceptual) per image, in a plain
-process pool of the same size. Stage = `process_manifest` from a cold cache (crop, score,
-encode, store, cache, manifest, duplicate grouping included). Also times a warm re-run.
+process pool of the same size, start method and chunk size as the stage's. Stage =
+`process_manifest` from a cold cache (crop, score, encode, store, sync, cache, manifest,
+duplicate grouping included). Also times a warm re-run. Raw and stage alternate which goes
+first in each repeat, so load that drifts during the run hits both; the load average is printed.
 
     .venv/bin/python benchmarks/bench_process.py [--per-family 40] [--size 256] [--workers 2] [--repeats 3]
 """
@@ -10,7 +12,7 @@ encode, store, cache, manifest, duplicate grouping included). Also times a warm 
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
+import os
 import shutil
 import statistics
 import sys
@@ -48,14 +50,15 @@ def _raw_one(path: str) -> int:
 
 
 def _raw(paths: list[str], workers: int, names: list[str]) -> float:
-    ctx = mp.get_context("forkserver")
+    from curator.process.stage import CHUNKSIZE, pool_context
+
     start = time.perf_counter()
-    with ctx.Pool(workers, initializer=_init_raw, initargs=(names, str(ANIMEFACE))) as pool:
-        sum(pool.imap_unordered(_raw_one, paths, chunksize=4))
+    with pool_context().Pool(workers, initializer=_init_raw, initargs=(names, str(ANIMEFACE))) as pool:
+        sum(pool.imap_unordered(_raw_one, paths, chunksize=CHUNKSIZE))
     return time.perf_counter() - start
 
 
-def _stage(template: Path, workers: int) -> tuple[float, float, int]:
+def _stage(template: Path, workers: int) -> tuple[float, float]:
     from curator.process.stage import process_manifest
     from curator.workspace import Workspace
 
@@ -70,7 +73,8 @@ def _stage(template: Path, workers: int) -> tuple[float, float, int]:
     process_manifest(Workspace(root), workers=workers)
     warm_s = time.perf_counter() - start
     shutil.rmtree(root)
-    return cold_s, warm_s, cold.computed
+    assert cold.cached == 0, "a cold run must compute every source"
+    return cold_s, warm_s
 
 
 def main() -> None:
@@ -98,13 +102,19 @@ def main() -> None:
     names = list(ws.config.process.detectors)
 
     raw, cold, warm = [], [], []
-    for _ in range(args.repeats):
-        raw.append(_raw(paths, args.workers, names))
-        c, w, computed = _stage(template, args.workers)
+    load_before = os.getloadavg()[0]
+    for repeat in range(args.repeats):
+        if repeat % 2:
+            c, w = _stage(template, args.workers)
+            raw.append(_raw(paths, args.workers, names))
+        else:
+            raw.append(_raw(paths, args.workers, names))
+            c, w = _stage(template, args.workers)
         cold.append(c)
         warm.append(w)
     r, c, w = statistics.median(raw), statistics.median(cold), statistics.median(warm)
     print(f"images: {len(paths)} ({args.size} px sample corpus), workers: {args.workers}, repeats: {args.repeats}, chain: {names}")
+    print(f"load average (1 min) on {os.cpu_count()} cores: {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
     print(f"raw decode+detect+hash : median {r:.2f} s  ({len(paths) / r:.1f} img/s)  runs {[round(x, 2) for x in raw]}")
     print(f"process, cold cache    : median {c:.2f} s  ({len(paths) / c:.1f} img/s)  runs {[round(x, 2) for x in cold]}")
     print(f"process, warm re-run   : median {w:.2f} s  runs {[round(x, 2) for x in warm]}")

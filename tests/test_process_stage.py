@@ -129,10 +129,11 @@ def test_manifest_shape_and_diff_report_crops(processed):
         if old.status == "rejected":  # carried over unchanged
             assert m.by_id()[old.id] == old
     crops = [it for it in m.items if it.derived_from]
-    assert m.stats["crops"] == len(crops) and all({"pixels", "phash", "dhash", "sha256"} <= set(it.hashes) for it in crops)
+    assert m.stats["crops"] == len(crops)
+    assert all({"pixels", "sha256", "source_pixels", "source_phash", "source_dhash"} <= set(it.hashes) for it in crops)
     d = diff(parent, m)
     assert sum(len(v) for v in d.cropped.values()) == len(crops)
-    assert not d.added
+    assert not d.added and not d.removed
 
 
 def test_rerun_redoes_nothing_and_a_threshold_change_recomputes_nothing(processed, tmp_path):

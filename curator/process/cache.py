@@ -8,6 +8,8 @@ nothing; changing a crop setting re-crops but reuses detections.
 Entries live in one SQLite file written only by the stage's main process, committed in
 batches: one file per entry cost about 9 ms each on a busy disk, as much as the cropping.
 An interrupted run loses at most the last uncommitted batch, which is simply recomputed.
+Each commit first flushes the crops (stored without per-file fsync) with one `sync_all()`,
+so no committed entry, and no manifest written after `close()`, names a crop not on disk.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-CACHE_VERSION = 1  # bump when worker output changes meaning, to orphan old entries
+from curator.atomic import sync_all
+
+CACHE_VERSION = 2  # bump when worker output changes meaning, to orphan old entries
 _BATCH = 64
 
 
@@ -50,6 +54,9 @@ class CacheDB:
             self.commit()
 
     def commit(self) -> None:
+        if self._pending:
+            # Entries name crops the workers stored without a per-file fsync: those reach the disk first.
+            sync_all()
         self._db.commit()
         self._pending = 0
 

@@ -54,6 +54,7 @@ class HashEntry:
     width: int
     height: int
     dhash: int | None = None
+    lossless: bool = False  # a lossless file (PNG, ...): at equal size it beats any re-compressed copy
 
 
 def distance(a: HashEntry, b: HashEntry) -> int:
@@ -67,10 +68,11 @@ def distance(a: HashEntry, b: HashEntry) -> int:
 def keeper_key(entry: HashEntry) -> tuple:
     """Sort key that puts a group's best member first.
 
-    Largest pixel area first (a downscaled copy holds less detail), then most bytes (at equal
-    size the less compressed file), then sharpest, then id so the choice is deterministic.
+    Largest pixel area first (a downscaled copy holds less detail), then lossless files (a JPEG
+    re-compression of a PNG can be heavier yet only adds artefacts), then most bytes (at equal
+    size and kind the less compressed file), then sharpest, then id so the choice is deterministic.
     """
-    return (-entry.width * entry.height, -entry.bytes, -entry.sharpness, entry.id)
+    return (-entry.width * entry.height, not entry.lossless, -entry.bytes, -entry.sharpness, entry.id)
 
 
 def group_duplicates(entries: list[HashEntry], threshold: int) -> list[list[int]]:

@@ -23,6 +23,15 @@ from curator.process.quality import STAGE
 from manifests import Item, Reason
 
 
+# Formats whose files hold exactly the pixels they were given. A palette ('P') image has been reduced to
+# a few colours on the way, so it does not count even as PNG; WebP may be either and is not trusted.
+LOSSLESS_FORMATS = frozenset({"PNG", "BMP", "TIFF"})
+
+
+def is_lossless(item: Item) -> bool:
+    return item.format in LOSSLESS_FORMATS and item.mode != "P"
+
+
 @dataclass
 class Candidate:
     """A source with at least one kept crop."""
@@ -35,7 +44,7 @@ class Candidate:
     def entry(self) -> HashEntry:
         return HashEntry(id=self.source.id, phash=hash_from_hex(self.hashes["phash"]), pixel_hash=self.hashes["pixels"],
                          bytes=self.source.bytes, sharpness=self.sharpness,
-                         width=self.source.width or 0, height=self.source.height or 0)
+                         width=self.source.width or 0, height=self.source.height or 0, lossless=is_lossless(self.source))
 
 
 def confirmed_groups(candidates: list[Candidate], threshold: int, confirm: int) -> list[list[int]]:
@@ -84,3 +93,23 @@ def _reason(other: Candidate, keeper: Candidate, keeper_phash: int, threshold: i
     distance = (hash_from_hex(other.hashes["phash"]) ^ keeper_phash).bit_count()
     return Reason(code="near_duplicate", stage=STAGE, score=float(distance), threshold=float(threshold),
                   detail=f"phash {distance} bits from source {keeper.source.id[:12]}, which is larger or sharper")
+
+
+def mark_identical_crops(twins: list[tuple[Item, Item]], items: dict[str, Item]) -> int:
+    """Reject each source whose crops came out byte-identical to an earlier source's, as its duplicate.
+
+    Such a source (the same pixels in another file, or a twin drawn alike) has no crop item of its
+    own, so it stays in the manifest, rejected and pointing at the crop kept in its place.
+    Returns the number of groups this made (crops that were in none before).
+    """
+    new_groups = 0
+    for source, crop in twins:
+        new_groups += crop.duplicate_group is None
+        group = crop.duplicate_group or crop.id
+        crop.duplicate_group = source.duplicate_group = group
+        kept = items[crop.duplicate_of] if crop.duplicate_of else crop
+        if kept.status == "kept":
+            source.duplicate_of = kept.id
+        source.reject(Reason(code="duplicate", stage=STAGE, score=0.0,
+                             detail=f"its crop is byte-identical to crop {crop.id[:12]} of source {(crop.derived_from or '')[:12]}"))
+    return new_groups

@@ -12,7 +12,9 @@ def crop_item(source: Item, result: SourceResult, crop: CropRecord, resolution: 
     """A new item for one crop, linked to its source and carrying its provenance."""
     item = Item(
         id=crop.id, object=object_path, bytes=crop.bytes, width=resolution, height=resolution,
-        format="PNG", mode="RGB", hashes=dict(crop.hashes),
+        format="PNG", mode="RGB",
+        # The source's hashes too ('source_phash', ...): duplicates are judged on them, so the manifest shows why.
+        hashes={**crop.hashes, **{f"source_{name}": value for name, value in result.hashes.items()}},
         # Provenance (artist, licence, URL) travels with the crop so later stages need not walk back.
         sources=[s.model_copy(deep=True) for s in source.sources],
         derived_from=source.id, scores=dict(crop.scores), label=source.label,
@@ -39,9 +41,3 @@ def rejected_source(source: Item, scores: dict[str, float], reasons: list[Reason
         item.reject(reason)
     return item
 
-
-def merge_copy(existing: Item, source: Item) -> None:
-    """Two sources gave byte-identical crops: one item, every origin kept (as import does for files)."""
-    for prov in source.sources:
-        if prov not in existing.sources:
-            existing.sources.append(prov.model_copy(deep=True))

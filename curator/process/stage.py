@@ -18,10 +18,10 @@ from curator.errors import CuratorError
 from curator.process.cache import CacheDB, ResultCache, params_key
 from curator.process.config import ProcessConfig
 from curator.process.crop import CropSpec
-from curator.process.duplicates import Candidate, mark_duplicates
-from curator.process.items import crop_item, failed_source, merge_copy, rejected_source
+from curator.process.duplicates import Candidate, mark_duplicates, mark_identical_crops
+from curator.process.items import crop_item, failed_source, rejected_source
 from curator.process.quality import SOURCE_FILTERS, judge, source_scores, thresholds_of
-from curator.process.worker import SourceResult, Task, WorkerSettings, init_worker, process_task
+from curator.process.worker import CropRecord, SourceResult, Task, WorkerSettings, init_worker, process_task
 from curator.software import software_versions
 from curator.workspace import Workspace
 from detectors.registry import DetectorSettings
@@ -30,6 +30,9 @@ from manifests.io import now_iso
 
 STAGE = "process"
 INLINE_BELOW = 16  # fewer tasks than this run in-process: a pool's start-up would cost more
+# One source per pool message: a source takes tens of milliseconds, so messages cost nothing next to
+# it, and no worker idles at the end while another finishes a chunk of several.
+CHUNKSIZE = 1
 
 
 @dataclass
@@ -113,7 +116,7 @@ def process_manifest(ws: Workspace, ref: str | None = None, on_progress: Callabl
                 results.put(result.source_id, result.to_json())
             done[result.source_id] = result
     finally:  # keep what was finished, also when interrupted
-        cache.close()
+        cache.close()  # also syncs the crops to disk, once, before the manifest below names them
 
     manifest = _assemble(parent, done, cfg, ws)
     path, new = _write(ws, manifest)
@@ -140,6 +143,11 @@ def _plan(ws: Workspace, parent: Manifest, results: ResultCache, detections: Res
     return done, tasks
 
 
+def pool_context() -> mp.context.BaseContext:
+    """forkserver (else spawn): workers start clean instead of inheriting this process's threads and memory."""
+    return mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
+
+
 def _run(tasks: list[Task], settings: WorkerSettings, n_workers: int,
          on_progress: Callable[[int, int], None] | None) -> Iterator[SourceResult]:
     def report(stream: Iterable[SourceResult]) -> Iterator[SourceResult]:
@@ -152,16 +160,15 @@ def _run(tasks: list[Task], settings: WorkerSettings, n_workers: int,
         init_worker(settings)
         yield from report(map(process_task, tasks))
         return
-    # forkserver/spawn: workers start clean instead of inheriting this process's threads and memory.
-    ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
-    with ctx.Pool(min(n_workers, len(tasks)), initializer=init_worker, initargs=(settings,)) as pool:
-        yield from report(pool.imap_unordered(process_task, tasks, chunksize=4))
+    with pool_context().Pool(min(n_workers, len(tasks)), initializer=init_worker, initargs=(settings,)) as pool:
+        yield from report(pool.imap_unordered(process_task, tasks, chunksize=CHUNKSIZE))
 
 
 def _assemble(parent: Manifest, done: dict[str, SourceResult], cfg: ProcessConfig, ws: Workspace) -> Manifest:
     thresholds = thresholds_of(cfg)
     out: dict[str, Item] = {}
     candidates: list[Candidate] = []
+    twins: list[tuple[Item, Item]] = []  # (source, the identical crop an earlier source gave)
     n_crops = 0
     for source in parent.items:
         if source.status != "kept" or source.object is None:
@@ -176,11 +183,13 @@ def _assemble(parent: Manifest, done: dict[str, SourceResult], cfg: ProcessConfi
         if not result.crops:
             out[source.id] = failed_source(source, *(result.error or ("no_detection", "no crop")))
             continue
+        new_crops = _new_crops(result, out)
+        if not new_crops:  # byte-identical to crops already cut from another source: stays, as their duplicate
+            out[source.id] = source.model_copy(deep=True)
+            twins.append((out[source.id], out[result.crops[0].id]))
+            continue
         kept_crops = []
-        for rec in result.crops:
-            if rec.id in out:
-                merge_copy(out[rec.id], source)
-                continue
+        for rec in new_crops:
             item = out[rec.id] = crop_item(source, result, rec, cfg.resolution, ws.store.relpath(rec.id), thresholds)
             n_crops += 1
             if item.status == "kept":
@@ -188,10 +197,20 @@ def _assemble(parent: Manifest, done: dict[str, SourceResult], cfg: ProcessConfi
         if kept_crops:
             candidates.append(Candidate(source, result.hashes, result.sharpness, kept_crops))
     groups = mark_duplicates(candidates, cfg.near_duplicate_distance, cfg.near_duplicate_confirm)
+    groups += mark_identical_crops(twins, out)
     manifest = Manifest(parent=parent.id, created=now_iso(), stage=STAGE, params=cfg.model_dump(mode="json"),
                         software=software_versions(), items=list(out.values()))
     manifest.stats = {**manifest.summary(), "crops": n_crops, "duplicate_groups": groups}
     return manifest
+
+
+def _new_crops(result: SourceResult, out: dict[str, Item]) -> list[CropRecord]:
+    """The source's crops not already among the items (another source, or itself, gave the same bytes)."""
+    new: dict[str, CropRecord] = {}
+    for rec in result.crops:
+        if rec.id not in out:
+            new.setdefault(rec.id, rec)
+    return list(new.values())
 
 
 def _write(ws: Workspace, manifest: Manifest) -> tuple[Path, bool]:

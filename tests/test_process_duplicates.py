@@ -1,0 +1,69 @@
+"""Duplicate keepers and sources whose crops come out byte-identical."""
+
+from __future__ import annotations
+
+import io
+import shutil
+
+from PIL import Image, PngImagePlugin
+
+from conftest import SHARED_WEIGHTS
+from curator.process.dedupe import HashEntry, group_duplicates
+from curator.process.duplicates import Candidate, confirmed_groups
+from curator.sample.mascot import MascotSpec, draw_mascot
+from curator.workspace import Workspace
+from manifests import Item
+from manifests.diff import diff
+
+
+def _candidate(name: str, fmt: str, nbytes: int, sharpness: float, mode: str = "RGB") -> Candidate:
+    source = Item(id=name * 64, object="x", bytes=nbytes, width=256, height=256, format=fmt, mode=mode)
+    hashes = {"pixels": f"px-{name}", "phash": "00000000000000ff", "dhash": "0000000000000000"}
+    return Candidate(source, hashes, sharpness, crops=[])
+
+
+def test_a_lossless_original_beats_its_heavier_sharper_jpeg_copy_at_equal_size():
+    png, jpeg = _candidate("a", "PNG", 40_000, 10.0), _candidate("b", "JPEG", 60_000, 30.0)
+    assert confirmed_groups([jpeg, png], 4, 6) == [[1, 0]]
+    palette = _candidate("c", "PNG", 20_000, 10.0, mode="P")  # reduced to a palette on the way: not lossless
+    assert confirmed_groups([palette, jpeg], 4, 6) == [[1, 0]]
+
+
+def test_area_still_comes_before_losslessness():
+    small_png = HashEntry("s", 0, "p1", 9_000, 1.0, 100, 100, lossless=True)
+    big_jpeg = HashEntry("b", 1, "p2", 5_000, 1.0, 200, 200)
+    assert group_duplicates([small_png, big_jpeg], 2) == [[1, 0]]
+
+
+def _png(img: Image.Image, note: str) -> bytes:
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", note)  # same pixels, different bytes: import keeps both files
+    buf = io.BytesIO()
+    img.save(buf, "PNG", pnginfo=info)
+    return buf.getvalue()
+
+
+def test_sources_with_identical_crops_stay_as_duplicates_not_removals(tmp_path):
+    from curator.ingest.run import import_paths
+    from curator.process.stage import process_manifest
+
+    img, _ = draw_mascot(MascotSpec("cat", size=128))
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for note in ("first", "second"):
+        (folder / f"{note}.png").write_bytes(_png(img, note))
+    ws = Workspace(tmp_path / "ws")
+    ws.init()
+    import_paths(ws, [folder], workers=1)
+    (ws.root / "curator.toml").write_text(f'[process]\nanimeface_path = "{SHARED_WEIGHTS / "lbpcascade_animeface.xml"}"\n')
+    result = process_manifest(Workspace(ws.root), workers=1)
+
+    parent = Workspace(ws.root).manifests.load("import")
+    crops = [it for it in result.manifest.items if it.derived_from]
+    twin = next(it for it in result.manifest.items if it.id in parent.by_id())
+    assert len(crops) == 1 and crops[0].status == "kept"
+    assert twin.status == "rejected" and twin.reasons[-1].code == "duplicate"
+    assert twin.duplicate_of == crops[0].id and twin.duplicate_group == crops[0].duplicate_group == crops[0].id
+    d = diff(parent, result.manifest)
+    assert not d.removed and not d.added
+    assert [c.id for c in d.status_changed] == [twin.id]
