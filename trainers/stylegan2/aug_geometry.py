@@ -6,7 +6,7 @@ flips, quarter turns and integer shifts move pixels exactly (lossless, like a bl
 other sample is reflect-padded, upsampled 2x with the orthogonal Symlet-6 filter, sampled
 bilinearly at the transformed 2x grid and filtered back down. Working at twice the resolution
 with a wide low-pass filter is what keeps the transform from leaking aliasing into the
-images (ADA paper, appendix).
+images (ADA paper, appendix). What comes into view from outside the image is its mirror image.
 """
 
 from __future__ import annotations
@@ -52,43 +52,41 @@ def warp_exact(images: Tensor, m: Tensor) -> Tensor:
     return gather_pixels(images, flat.reshape(n, -1)).reshape(n, c, h, w)
 
 
-def _padding(g_inv: Tensor, u_ends: Tensor, v_ends: Tensor, size: int, axis: int, guard: float) -> tuple[int, int]:
-    """Reflect padding (before, after) along one axis covering where the output grid's corners land."""
-    corners = torch.stack(
-        [u_ends.repeat_interleave(2), v_ends.repeat(2), torch.ones(4, dtype=g_inv.dtype)]
-    )
-    landing = (g_inv @ corners)[:, axis] + (size - 1) / 2
-    # Beyond one image width the padding would only mirror the mirror; zeros are fine there.
-    before = min(max(math.ceil(guard - landing.min().item()), 0), size)
-    after = min(max(math.ceil(landing.max().item() - (size - 1) + guard), 0), size)
-    return before, after
+def _fold(positions: Tensor, low: float, high: float) -> Tensor:
+    """Mirror positions into [low, high]."""
+    return low + reflect_index(positions - low, high - low + 1)
 
 
 def warp_resampled(images: Tensor, g_inv: Tensor, taps: Tensor) -> Tensor:
-    """Transform each sample by g_inv [N, 3, 3] (float64, CPU) through a filtered 2x resampling."""
+    """Transform each sample by g_inv [N, 3, 3] through a filtered 2x resampling.
+
+    The image is reflect-padded by a fixed half filter length; positions that land beyond
+    that are mirrored back into it. Padding the image itself far enough for the farthest-
+    reaching transform of the batch would cost up to nine times the pixels.
+    """
     n, c, h, w = images.shape
     length = taps.numel()
     # Upsampled index k lies at input coordinate (k - centre) / 2, where centre is the filter's
     # delay at low frequencies: its centroid. Symlet-6 is not symmetric (centroid 5.10, not the
     # midpoint 5.5); taking the midpoint would shift a half-turned image by 0.4 px.
     centre = float((torch.arange(length, dtype=taps.dtype) * taps.cpu()).sum() / taps.sum().cpu())
-    # Positions of the 2x output grid that the downsampling needs, in centred input coordinates.
-    u = (torch.arange(2 * w + length - 2, dtype=torch.float64) - centre) / 2 - (w - 1) / 2
-    v = (torch.arange(2 * h + length - 2, dtype=torch.float64) - centre) / 2 - (h - 1) / 2
-    # Keep bilinear taps inside the part of the upsampled image the filter fully covers.
-    guard = (length - 1) / 4 + 1
-    left, right = _padding(g_inv, u[[0, -1]], v[[0, -1]], w, 0, guard)
-    top, bottom = _padding(g_inv, u[[0, -1]], v[[0, -1]], h, 1, guard)
-    upsampled = pad_and_upsample(images, taps, left, right, top, bottom)
+    margin = length // 2
+    upsampled = pad_and_upsample(images, taps, margin, margin, margin, margin)
+    # Input coordinates from `low` to `high` past the last pixel are where the filter fully covers
+    # both bilinear neighbours. The untransformed grid lies inside, so nothing near it is folded.
+    low = (length - 1 - centre) / 2 - margin
+    high = margin - (1 + centre) / 2
 
-    g = g_inv.to(device=images.device, dtype=torch.float32)
-    u = u.to(device=images.device, dtype=torch.float32).reshape(1, 1, -1)
-    v = v.to(device=images.device, dtype=torch.float32).reshape(1, -1, 1)
-    src_x = g[:, 0, 0, None, None] * u + g[:, 0, 1, None, None] * v + g[:, 0, 2, None, None]
-    src_y = g[:, 1, 0, None, None] * u + g[:, 1, 1, None, None] * v + g[:, 1, 2, None, None]
-    xs = 2 * (src_x + (w - 1) / 2 + left) + centre
-    ys = 2 * (src_y + (h - 1) / 2 + top) + centre
-    return downsample(bilinear_sample(upsampled, xs, ys), taps)
+    dev = images.device
+    # Positions of the 2x output grid that the downsampling needs, in centred input coordinates.
+    u = ((torch.arange(2 * w + length - 2, device=dev) - centre) / 2 - (w - 1) / 2).reshape(1, 1, -1)
+    v = ((torch.arange(2 * h + length - 2, device=dev) - centre) / 2 - (h - 1) / 2).reshape(1, -1, 1)
+    g = g_inv.to(device=dev, dtype=torch.float32)
+    src_x = g[:, 0, 0, None, None] * u + g[:, 0, 1, None, None] * v + g[:, 0, 2, None, None] + (w - 1) / 2
+    src_y = g[:, 1, 0, None, None] * u + g[:, 1, 1, None, None] * v + g[:, 1, 2, None, None] + (h - 1) / 2
+    src_x = _fold(src_x, low, w - 1 + high)
+    src_y = _fold(src_y, low, h - 1 + high)
+    return downsample(bilinear_sample(upsampled, 2 * (src_x + margin) + centre, 2 * (src_y + margin) + centre), taps)
 
 
 def warp(images: Tensor, g_inv: Tensor, taps: Tensor) -> Tensor:
@@ -107,5 +105,5 @@ def warp(images: Tensor, g_inv: Tensor, taps: Tensor) -> Tensor:
     resampled = torch.nonzero(~exact).flatten()
     if resampled.numel():
         index = resampled.to(images.device)
-        out = out.index_copy(0, index, warp_resampled(images.index_select(0, index), g_cpu[resampled], taps))
+        out = out.index_copy(0, index, warp_resampled(images.index_select(0, index), g_inv[index], taps))
     return out

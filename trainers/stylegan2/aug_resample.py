@@ -12,18 +12,20 @@ slow, products with small dense matrices (cost per pixel ~ image size, fine at C
 
 from __future__ import annotations
 
+import functools
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
 
 def reflect_index(idx: Tensor, size: int) -> Tensor:
-    """Fold any integer positions into [0, size) by mirroring at the edges (edge not repeated)."""
+    """Fold positions (integer or not) into [0, size - 1] by mirroring about the edge pixels' centres."""
     if size == 1:
         return torch.zeros_like(idx)
     period = 2 * (size - 1)
     idx = idx.remainder(period)
-    return torch.where(idx >= size, period - idx, idx)
+    return torch.where(idx > size - 1, period - idx, idx)
 
 
 def reflect_indices(size: int, before: int, after: int, device: torch.device) -> Tensor:
@@ -42,17 +44,21 @@ def reflect_pad_matrix(size: int, before: int, after: int) -> Tensor:
     return torch.eye(size, dtype=torch.float64)[reflect_indices(size, before, after, torch.device("cpu"))]
 
 
+@functools.lru_cache(maxsize=64)  # a training run only ever sees a few sizes
+def _upsample_matrix(size: int, taps: tuple[float, ...]) -> Tensor:
+    out = torch.zeros(2 * size + len(taps) - 2, size, dtype=torch.float64)
+    cols = torch.arange(size)
+    for offset, tap in enumerate(taps):
+        out[2 * cols + offset, cols] = 2 * tap
+    return out
+
+
 def upsample_matrix(size: int, taps: Tensor) -> Tensor:
     """[2*size + L - 2, size]: zero-insertion 2x upsampling filtered by `taps` (length L).
 
     Output sample k sits at input coordinate (k - d) / 2, d the filter's delay (its centroid).
     """
-    length = taps.numel()
-    out = torch.zeros(2 * size + length - 2, size, dtype=torch.float64)
-    cols = torch.arange(size)
-    for tap in range(length):
-        out[2 * cols + tap, cols] = 2 * float(taps[tap])
-    return out
+    return _upsample_matrix(size, tuple(taps.tolist()))
 
 
 def downsample_matrix(size: int, taps: Tensor) -> Tensor:
@@ -132,16 +138,18 @@ def gather_pixels(x: Tensor, flat_index: Tensor) -> Tensor:
 
 
 def bilinear_sample(x: Tensor, xs: Tensor, ys: Tensor) -> Tensor:
-    """Sample x [N, C, H, W] at pixel-index positions xs, ys [N, Ho, Wo]; zero outside the image."""
+    """Sample x [N, C, H, W] at pixel-index positions xs, ys [N, Ho, Wo].
+
+    Positions must lie in [0, W - 2] x [0, H - 2] (callers fold them inside), so that all four
+    neighbours exist and no bounds checks are needed.
+    """
     n, c, h, w = x.shape
     x0, y0 = xs.floor(), ys.floor()
-    fx, fy = xs - x0, ys - y0
+    fx, fy = (xs - x0).to(x.dtype).reshape(n, 1, -1), (ys - y0).to(x.dtype).reshape(n, 1, -1)
+    top_left = (y0 * w + x0).long()
     # The four neighbours in one gather: its backward then scatters into one zero tensor, not four.
-    cx = torch.stack([x0, x0 + 1, x0, x0 + 1], dim=1)
-    cy = torch.stack([y0, y0, y0 + 1, y0 + 1], dim=1)
-    weight = torch.stack([(1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy], dim=1)
-    inside = (cx >= 0) & (cx <= w - 1) & (cy >= 0) & (cy <= h - 1)
-    index = (cy.clamp(0, h - 1) * w + cx.clamp(0, w - 1)).long()
+    index = torch.stack([top_left, top_left + 1, top_left + w, top_left + w + 1], dim=1)
     corners = gather_pixels(x, index).reshape(n, c, 4, -1)
-    weight = (weight * inside).to(x.dtype).reshape(n, 1, 4, -1)
-    return (corners * weight).sum(dim=2).reshape(n, c, *xs.shape[1:])
+    top = torch.lerp(corners[:, :, 0], corners[:, :, 1], fx)
+    bottom = torch.lerp(corners[:, :, 2], corners[:, :, 3], fx)
+    return torch.lerp(top, bottom, fy).reshape(n, c, *xs.shape[1:])

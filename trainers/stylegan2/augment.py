@@ -62,6 +62,8 @@ class AugmentPipe(nn.Module):
     The first argument of each group is a probability multiplier (0 disables the transform);
     the others set the strength: `*_std` are standard deviations of log2 factors or of
     offsets, `*_max` bounds of uniform draws (rotations in half turns, shifts in image sizes).
+    Like the official pipe, `p` starts at 1, so the multipliers alone are the probabilities;
+    a training run sets it (ADA starts from 0).
     """
 
     def __init__(
@@ -99,7 +101,7 @@ class AugmentPipe(nn.Module):
             raise ValueError(f"expected images [N, 1 or 3, H, W], got {list(images.shape)}")
         g_inv = self._geometry(images)
         if g_inv is not None:
-            images = warp(images, g_inv, self.geom_taps.to(images.dtype))
+            images = warp(images, g_inv, self.geom_taps)  # taps stay float32 even for half images
         images = self._color(images)
         images = self._filter(images)
         images = self._noise(images)
