@@ -8,6 +8,7 @@ import pickle
 import sys
 import types
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -62,12 +63,13 @@ class Persistent(nn.Module):
 
 
 def _generator(src: str) -> Persistent:
-    g = Persistent("Generator", src, z_dim=8, c_dim=0, mapping_kwargs=_EasyDict(num_layers=2))
+    g = Persistent("Generator", src, z_dim=8, c_dim=0, img_resolution=np.int64(32), mapping_kwargs=_EasyDict(num_layers=2))
     g.mapping = Persistent("MappingNetwork", src)
     g.mapping.fc0 = Persistent("FullyConnectedLayer", src)
     g.mapping.fc0.weight = nn.Parameter(torch.randn(8, 8), requires_grad=False)
     g.mapping.fc0.bias = nn.Parameter(torch.randn(8), requires_grad=False)
     g.mapping.register_buffer("w_avg", torch.randn(8))
+    g.mapping.embed = nn.Linear(3, 8)  # a plain torch module inside a persistent one
     g.synthesis = Persistent("SynthesisNetwork", src)
     g.synthesis.b4 = Persistent("SynthesisBlock", src)
     g.synthesis.b4.const = nn.Parameter(torch.randn(4, 4, 4), requires_grad=False)
@@ -105,8 +107,9 @@ def test_recovers_state_dicts_without_running_the_embedded_source(tmp_path, fake
     for key, tensor in expected.items():
         assert torch.equal(got[key], tensor), key
         assert type(got[key]) is torch.Tensor
-    assert loaded["G"]["init_kwargs"] == {"z_dim": 8, "c_dim": 0, "mapping_kwargs": {"num_layers": 2}}
+    assert loaded["G"]["init_kwargs"] == {"z_dim": 8, "c_dim": 0, "img_resolution": 32, "mapping_kwargs": {"num_layers": 2}}
     assert type(loaded["G"]["init_kwargs"]["mapping_kwargs"]) is dict
+    assert type(loaded["G"]["init_kwargs"]["img_resolution"]) is int
     assert loaded["G"]["class_name"] == "Generator"
     assert list(loaded["D"]["state_dict"]) == ["b32.fromrgb.weight"]
     assert loaded["training_set_kwargs"] == {"resolution": 32}
