@@ -20,6 +20,8 @@ from curator.collect.sources.base import Source
 URL_KEY = "curator_url"  # gallery-dl puts each file's download URL here
 HEADERS_KEY = "curator_http"  # ... and the file response's headers, as a JSON string
 QUERY_KEY = "curator_query"  # ... and the query that found it (set per input URL)
+FILE_KEY = "curator_file"  # ... and the staged file's path, tying a metadata line to its file
+METADATA_LOG = "metadata.jsonl"  # one JSON line per finished download, in the staging folder
 
 # Event lines on gallery-dl's stdout: kind, then fields. 'found' is per post, the rest per file.
 EVENTS = {
@@ -39,10 +41,13 @@ def _postprocessors(dry_run: bool) -> list[dict[str, Any]]:
         return [_printer("post", EVENTS["post"]),
                 _printer("prepare-after", f"would\t{{_curator_key}}\t{{{QUERY_KEY}}}\t{{{URL_KEY}}}")]
     return [
-        # Metadata sidecar first, at 'file' (before the download is moved into place), so a
-        # finished file always has its sidecar even if the process dies right after.
-        {"name": "metadata", "mode": "modify", "event": "file", "fields": {HEADERS_KEY: "{_http!j}"}},
-        {"name": "metadata", "event": "file"},
+        # Metadata is logged first, at 'file' (before the download is moved into place), so a
+        # finished file always has its line even if the process dies right after. One appended
+        # log instead of a sidecar per file: creating and later deleting a small file per
+        # download cost more than the download itself on a local server.
+        {"name": "metadata", "mode": "modify", "event": "file",
+         "fields": {HEADERS_KEY: "{_http!j}", FILE_KEY: "{_path}"}},
+        {"name": "metadata", "mode": "jsonl", "event": "file", "filename": METADATA_LOG},
         *(_printer(event, fmt) for event, fmt in EVENTS.items()),
     ]
 

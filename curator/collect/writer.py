@@ -1,9 +1,10 @@
 """Finished downloads into the object store and a crash-safe journal of collected items.
 
-gallery-dl leaves each finished file in the staging folder with a JSON metadata sidecar. The
-writer stores the bytes, appends one item per file to the journal, and deletes the staged pair
-only once the journal is synced, so a kill at any moment loses nothing: a leftover pair is picked up by
-the next run's sweep, and the journal is folded into the next manifest version.
+gallery-dl leaves each finished file in the staging folder and appends its metadata to the
+folder's metadata log. The writer links the file into the store, appends one item per file to
+the journal, and deletes the staged file only once the journal is synced, so a kill at any
+moment loses nothing: a leftover file is picked up (with its logged metadata) by the next run's
+sweep, and the journal is folded into the next manifest version.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
-from curator.collect.gallerydl import HEADERS_KEY, QUERY_KEY
+from curator.collect.gallerydl import FILE_KEY, HEADERS_KEY, METADATA_LOG, QUERY_KEY
 from curator.collect.sources.base import Source
 from curator.atomic import sync_all
 from curator.imageio import ImageRejected, probe
@@ -25,11 +26,13 @@ from curator.workspace import Workspace
 from manifests import Item, Reason
 from manifests.io import now_iso
 
-SIDECAR = ".json"
 
-
-def read_sidecar(path: Path) -> dict[str, Any]:
-    meta = json.loads(path.read_text(encoding="utf-8"))
+def parse_metadata(line: bytes) -> dict[str, Any] | None:
+    """One metadata log line as gallery-dl's metadata with the response headers parsed; None if torn."""
+    try:
+        meta = json.loads(line)
+    except ValueError:
+        return None  # the line a kill cut short; its file was not moved into place
     headers = meta.pop(HEADERS_KEY, None)
     try:
         parsed = json.loads(headers) if isinstance(headers, str) else {}
@@ -37,6 +40,59 @@ def read_sidecar(path: Path) -> dict[str, Any]:
         parsed = {}
     meta["curator_headers"] = {str(k).lower(): v for k, v in (parsed or {}).items()}
     return meta
+
+
+class MetadataLog:
+    """Follows one staging folder's metadata log, which gallery-dl appends a line to per download.
+
+    A file's line is written before the file is moved into place, so by the time gallery-dl
+    reports the file as new its line is there to read.
+    """
+
+    def __init__(self, staging: Path) -> None:
+        self.path = staging / METADATA_LOG
+        self._fh: IO[bytes] | None = None
+        self._unclaimed: dict[str, dict[str, Any]] = {}  # lines read ahead of their file's event
+        self._lock = threading.Lock()
+
+    def lookup(self, path: Path) -> dict[str, Any]:
+        """The metadata of the staged file `path`, reading the log as far as needed."""
+        key = str(path)
+        with self._lock:
+            while key not in self._unclaimed:
+                meta = self._next()
+                if meta is None:
+                    raise LookupError(f"{path}: no metadata logged for this file")
+                self._unclaimed[str(meta.get(FILE_KEY))] = meta
+            return self._unclaimed.pop(key)
+
+    def _next(self) -> dict[str, Any] | None:
+        if self._fh is None:
+            self._fh = open(self.path, "rb")
+        while line := self._fh.readline():
+            if not line.endswith(b"\n"):  # still being written: read it again next time
+                self._fh.seek(-len(line), os.SEEK_CUR)
+                return None
+            if (meta := parse_metadata(line)) is not None:
+                return meta
+        return None
+
+    def read_all(self) -> dict[str, dict[str, Any]]:
+        """Every logged file's metadata by path; a file downloaded twice keeps its last line."""
+        if not self.path.is_file():
+            return {}
+        out = {}
+        with open(self.path, "rb") as fh:
+            for line in fh:
+                if (meta := parse_metadata(line)) is not None:
+                    out[str(meta.get(FILE_KEY))] = meta
+        return out
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fh is not None:
+                self._fh.close()
+                self._fh = None
 
 
 class Journal:
@@ -84,34 +140,38 @@ class Journal:
 
 
 class Writer:
-    """Ingests staged files on a few threads, so hashing, decoding and fsyncs overlap the downloads.
+    """Ingests staged files on a few threads, so hashing and decoding overlap the downloads.
 
-    Staged pairs are deleted in batches, after the journal lines that replace them are synced;
+    Staged files are deleted in batches, after the journal lines that replace them are synced;
     a kill before that leaves them to the next sweep, which re-journals them (merging is idempotent).
     """
 
-    def __init__(self, ws: Workspace, journal: Journal, threads: int = 16, batch: int = 64) -> None:
+    def __init__(self, ws: Workspace, journal: Journal, threads: int = 4, batch: int = 64) -> None:
         self.ws = ws
         self.journal = journal
         self.filters = ws.config.collect.filters
         self.max_pixels = ws.config.import_.max_pixels
         self.batch = batch
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="collect-ingest")
+        self._logs: dict[Path, MetadataLog] = {}
         self._staged: list[Path] = []
         self._lock = threading.Lock()
 
     def submit(self, source: Source, path: Path) -> Future[Item]:
-        return self._pool.submit(self.ingest, source, path)
+        return self._pool.submit(self._ingest_new, source, path)
 
-    def ingest(self, source: Source, path: Path) -> Item:
-        """Store one staged file with its provenance and journal it; its staged pair goes in the next batch."""
-        sidecar = Path(str(path) + SIDECAR)
-        meta = read_sidecar(sidecar)
-        item = self._item(source, meta, path.read_bytes())
+    def _ingest_new(self, source: Source, path: Path) -> Item:
+        with self._lock:
+            log = self._logs.setdefault(path.parent, MetadataLog(path.parent))
+        return self.ingest(source, path, log.lookup(path))
+
+    def ingest(self, source: Source, path: Path, meta: dict[str, Any]) -> Item:
+        """Store one staged file with its provenance and journal it; the staged file goes in the next batch."""
+        item = self._item(source, meta, path)
         self.journal.append(item)
         with self._lock:
-            self._staged += [path, sidecar]
-            full = len(self._staged) >= 2 * self.batch
+            self._staged.append(path)
+            full = len(self._staged) >= self.batch
         if full:
             self.flush()
         return item
@@ -122,22 +182,42 @@ class Writer:
             staged, self._staged = self._staged, []
         sync_all()
         for p in staged:
-            p.unlink(missing_ok=True)
+            p.unlink(missing_ok=True)  # cheap: the store holds another link to the same data
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
         self.flush()
         self.journal.close()
+        for staging, log in self._logs.items():
+            log.close()
+            if not _finished_files(staging):  # every logged file is journaled: the log has done its job
+                log.path.unlink(missing_ok=True)
 
     def sweep(self, source: Source, staging: Path) -> int:
-        """Ingest finished pairs a killed run left behind; partial downloads stay for gallery-dl to resume."""
-        if not staging.is_dir():
-            return 0
-        done = [self.ingest(source, path) for path in sorted(staging.iterdir())
-                if path.is_file() and path.suffix not in (SIDECAR, ".part", ".tmp") and Path(str(path) + SIDECAR).is_file()]
+        """Ingest finished files a killed run left behind; partial downloads stay for gallery-dl to resume."""
+        log = MetadataLog(staging)
+        logged = log.read_all()
+        done = [self.ingest(source, path, logged[str(path)]) for path in _finished_files(staging) if str(path) in logged]
         self.flush()
+        log.path.unlink(missing_ok=True)  # gallery-dl starts a fresh one
         return len(done)
-    def _item(self, source: Source, meta: dict[str, Any], data: bytes) -> Item:
+
+    def _store(self, path: Path, data: bytes, oid: str) -> str:
+        """Link the staged file into the store: no second copy of the bytes, and deleting the staged
+        name later frees no disk blocks (which costs a discard per file on some filesystems)."""
+        target = self.ws.store.path(oid)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(path, target)
+            except FileExistsError:
+                pass
+            except OSError:  # e.g. the cache on another filesystem
+                self.ws.store.put_bytes(data, oid, durable=False)
+        return self.ws.store.relpath(oid)
+
+    def _item(self, source: Source, meta: dict[str, Any], path: Path) -> Item:
+        data = path.read_bytes()
         oid = sha256_bytes(data)
         prov = source.provenance(meta, meta.get(QUERY_KEY) or "", now_iso())
         item = Item(id=oid, bytes=len(data), hashes={"sha256": oid}, sources=[prov])
@@ -145,7 +225,7 @@ class Writer:
             # Honoured by not keeping the bytes; the item stays so the decision is on record.
             item.reject(Reason(code="opt_out", stage="collect", detail="; ".join(prov.opt_out)))
             return item
-        item.object = self.ws.store.relpath(self.ws.store.put_bytes(data, oid, durable=False))
+        item.object = self._store(path, data, oid)
         try:
             info = probe(data, self.max_pixels)
         except ImageRejected as exc:
@@ -157,3 +237,11 @@ class Writer:
             item.reject(Reason(code="too_small", stage="collect", detail=f"{info.width}x{info.height}",
                                score=side, threshold=self.filters.min_size))
         return item
+
+
+def _finished_files(staging: Path) -> list[Path]:
+    """Downloads gallery-dl has moved into place (not its partial files, nor the metadata log)."""
+    if not staging.is_dir():
+        return []
+    return sorted(p for p in staging.iterdir()
+                  if p.is_file() and p.name != METADATA_LOG and p.suffix not in (".part", ".tmp"))
