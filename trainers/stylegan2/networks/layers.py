@@ -82,16 +82,18 @@ class Conv2dLayer(nn.Module):
 def modulated_conv2d(x: torch.Tensor, weight: torch.Tensor, styles: torch.Tensor, noise: torch.Tensor | None = None,
                      up: int = 1, padding: int = 0, resample_filter: torch.Tensor | None = None,
                      demodulate: bool = True) -> torch.Tensor:
-    """StyleGAN2's weight (de)modulation, run as one grouped convolution over the batch."""
+    """StyleGAN2's weight (de)modulation, applied to the activations around one shared conv.
+
+    Scaling the input channels by the styles and the output channels by the demodulation
+    coefficients equals convolving each sample with its own modulated weights, and one batched
+    conv runs 1.4-1.9x faster on CPU than the per-sample grouped conv (measured in the notes).
+    """
     n = x.shape[0]
-    out_ch, in_ch, kh, kw = weight.shape
-    w = weight.unsqueeze(0) * styles.reshape(n, 1, in_ch, 1, 1)
+    x = x * styles.to(x.dtype).reshape(n, -1, 1, 1)
+    x = conv2d_resample(x, weight.to(x.dtype), resample_filter, up=up, padding=padding)
     if demodulate:
-        w = w * (w.square().sum(dim=[2, 3, 4]) + 1e-8).rsqrt().reshape(n, out_ch, 1, 1, 1)
-    x = x.reshape(1, n * in_ch, *x.shape[2:])
-    w = w.reshape(n * out_ch, in_ch, kh, kw).to(x.dtype)
-    x = conv2d_resample(x, w, resample_filter, up=up, padding=padding, groups=n)
-    x = x.reshape(n, out_ch, *x.shape[2:])
+        dcoefs = (weight.unsqueeze(0) * styles.reshape(n, 1, -1, 1, 1)).square().sum(dim=[2, 3, 4]).add(1e-8).rsqrt()
+        x = x * dcoefs.to(x.dtype).reshape(n, -1, 1, 1)
     if noise is not None:
         x = x + noise.to(x.dtype)
     return x

@@ -51,7 +51,7 @@ def downsample2d(x: torch.Tensor, f: torch.Tensor, down: int = 2) -> torch.Tenso
 
 
 def conv2d_resample(x: torch.Tensor, w: torch.Tensor, f: torch.Tensor | None = None, up: int = 1, down: int = 1,
-                    padding: int = 0, groups: int = 1) -> torch.Tensor:
+                    padding: int = 0) -> torch.Tensor:
     """conv2d with optional 2x FIR upsampling before it or 2x FIR downsampling around it.
 
     Upsampling uses a stride-2 transposed convolution followed by the filter (gain 4), the
@@ -63,12 +63,7 @@ def conv2d_resample(x: torch.Tensor, w: torch.Tensor, f: torch.Tensor | None = N
         fw = f.shape[-1]
         p0 = padding + (fw + up - 1) // 2 - (kh - 1)
         p1 = padding + (fw - up) // 2 - (kh - up)
-        if groups == 1:
-            wt = w.transpose(0, 1)
-        else:
-            o, i = w.shape[:2]
-            wt = w.reshape(groups, o // groups, i, kh, kh).transpose(1, 2).reshape(groups * i, o // groups, kh, kh)
-        x = F.conv_transpose2d(x, wt, stride=up, groups=groups)
+        x = F.conv_transpose2d(x, w.transpose(0, 1), stride=up)
         return upfirdn2d(x, f, padding=(p0, p1, p0, p1), gain=up * up)
     if down > 1:
         assert f is not None
@@ -77,7 +72,7 @@ def conv2d_resample(x: torch.Tensor, w: torch.Tensor, f: torch.Tensor | None = N
         p1 = padding + (fw - down) // 2
         if kh == 1:
             x = upfirdn2d(x, f, down=down, padding=(p0, p1, p0, p1))
-            return F.conv2d(x, w, groups=groups)
+            return F.conv2d(x, w)
         x = upfirdn2d(x, f, padding=(p0, p1, p0, p1))
-        return F.conv2d(x, w, stride=down, groups=groups)
-    return F.conv2d(x, w, padding=padding, groups=groups)
+        return F.conv2d(x, w, stride=down)
+    return F.conv2d(x, w, padding=padding)
