@@ -25,6 +25,7 @@ from trainers.stylegan2.augment import AUGMENT_PRESETS, AugmentPipe
 
 
 def median_seconds(fn, repeats: int) -> float:
+    """Median wall time of fn over `repeats` calls after one warm-up call."""
     fn()  # warm-up: allocator, kernels
     if torch.cuda.is_available():
         torch.cuda.synchronize()

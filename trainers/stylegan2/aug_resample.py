@@ -149,7 +149,8 @@ def bilinear_sample(x: Tensor, xs: Tensor, ys: Tensor) -> Tensor:
     top_left = (y0 * w + x0).long()
     # The four neighbours in one gather: its backward then scatters into one zero tensor, not four.
     index = torch.stack([top_left, top_left + 1, top_left + w, top_left + w + 1], dim=1)
-    corners = gather_pixels(x, index).reshape(n, c, 4, -1)
-    top = torch.lerp(corners[:, :, 0], corners[:, :, 1], fx)
-    bottom = torch.lerp(corners[:, :, 2], corners[:, :, 3], fx)
+    # unbind, not four selects: its backward stacks the four gradients instead of zero-filling four tensors.
+    top_l, top_r, bottom_l, bottom_r = gather_pixels(x, index).reshape(n, c, 4, -1).unbind(dim=2)
+    top = torch.lerp(top_l, top_r, fx)
+    bottom = torch.lerp(bottom_l, bottom_r, fx)
     return torch.lerp(top, bottom, fy).reshape(n, c, *xs.shape[1:])
