@@ -151,5 +151,8 @@ def test_real_statistics_are_cached_per_dataset(tmp_path, tiny_run, monkeypatch)
 
     monkeypatch.setattr(ZipImages, "batches", no_reads)
     assert evaluate(G, ZipImages(data), ["kid", "swd"], 6, config, cache, torch.device("cpu")) == first
-    # The trainer's entry point shares the same cache layout.
+    # The trainer's entry point shares the same cache layout, and leaves a training-mode G as it was.
+    G.train()
+    w_avg = G.mapping.w_avg.clone()
     assert evaluate_snapshot(G, data, ["swd"], 6, tmp_path / "cache", "cpu")["swd"] == first["swd"]
+    assert G.training and torch.equal(G.mapping.w_avg, w_avg)

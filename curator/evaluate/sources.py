@@ -117,15 +117,24 @@ class ManifestImages:
 
 @torch.inference_mode()
 def generated_batches(G: torch.nn.Module, num: int, batch: int, seed: int, device: torch.device,
-                      labels: list[int] | None = None, truncation_psi: float = 1.0) -> Iterator[Tensor]:
-    """`num` images from random latents (and labels drawn from `labels` when G is conditional)."""
+                      labels: list[int] | None = None) -> Iterator[Tensor]:
+    """`num` images from random latents (and labels drawn from `labels` when G is conditional).
+
+    G runs in eval mode (restored afterwards): in training mode the mapping network would fold
+    these latents into its running average w, changing the model being measured.
+    """
     gen = torch.Generator().manual_seed(seed)
     classes = torch.tensor(labels if labels else range(max(G.c_dim, 1)))
-    for start in range(0, num, batch):
-        n = min(batch, num - start)
-        z = torch.randn(n, G.z_dim, generator=gen).to(device)
-        c = torch.zeros(n, G.c_dim, device=device)
-        if G.c_dim:
-            picks = classes[torch.randint(len(classes), (n,), generator=gen)]
-            c[torch.arange(n), picks.to(device)] = 1
-        yield to_uint8(G(z, c, truncation_psi=truncation_psi, noise_mode="const")).cpu()
+    was_training = G.training
+    G.eval()
+    try:
+        for start in range(0, num, batch):
+            n = min(batch, num - start)
+            z = torch.randn(n, G.z_dim, generator=gen).to(device)
+            c = torch.zeros(n, G.c_dim, device=device)
+            if G.c_dim:
+                picks = classes[torch.randint(len(classes), (n,), generator=gen)]
+                c[torch.arange(n), picks.to(device)] = 1
+            yield to_uint8(G(z, c, noise_mode="const")).cpu()
+    finally:
+        G.train(was_training)
