@@ -13,7 +13,6 @@ from curator.collect.runner import Budget, SourceReport, SourceRun, run_source
 from curator.collect.sources.base import Source, registry
 from curator.collect.writer import Journal, Writer
 from curator.errors import CuratorError
-from curator.ingest.run import raw_parent
 from curator.software import software_versions
 from curator.workspace import Workspace
 from manifests import Item, Manifest
@@ -106,6 +105,8 @@ def _enabled(cfg: CollectConfig, cls: type[Source]) -> bool:
 
 def _write_manifest(ws: Workspace, req: CollectRequest, cfg: CollectConfig, journal: Journal, result: CollectResult) -> None:
     """Merge journaled items into the latest raw version; a run that found nothing new writes nothing."""
+    from curator.ingest.run import raw_parent  # here, not at the top: it pulls in the decoder (see writer)
+
     parent = raw_parent(ws)
     items: dict[str, Item] = {it.id: it.model_copy(deep=True) for it in parent.items} if parent else {}
     for item in journal.items():

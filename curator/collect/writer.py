@@ -20,11 +20,18 @@ from typing import IO, Any
 from curator.collect.gallerydl import FILE_KEY, HEADERS_KEY, METADATA_LOG, QUERY_KEY
 from curator.collect.sources.base import Source
 from curator.atomic import sync_all
-from curator.imageio import ImageRejected, probe
 from curator.store import sha256_bytes
 from curator.workspace import Workspace
 from manifests import Item, Reason
 from manifests.io import now_iso
+
+
+def _imageio():
+    # Imported on first use: numpy and Pillow take a few hundred milliseconds to load, which a
+    # pool thread spends while gallery-dl starts up instead of before it.
+    from curator import imageio
+
+    return imageio
 
 
 def parse_metadata(line: bytes) -> dict[str, Any] | None:
@@ -153,6 +160,7 @@ class Writer:
         self.max_pixels = ws.config.import_.max_pixels
         self.batch = batch
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="collect-ingest")
+        self._pool.submit(_imageio)
         self._logs: dict[Path, MetadataLog] = {}
         self._staged: list[Path] = []
         self._lock = threading.Lock()
@@ -180,6 +188,8 @@ class Writer:
         """Sync objects and journal (one system-wide sync per batch), then delete the staged files they replace."""
         with self._lock:
             staged, self._staged = self._staged, []
+        if not staged:
+            return  # nothing written since the last sync (a system-wide sync is not free on a busy machine)
         sync_all()
         for p in staged:
             p.unlink(missing_ok=True)  # cheap: the store holds another link to the same data
@@ -226,9 +236,10 @@ class Writer:
             item.reject(Reason(code="opt_out", stage="collect", detail="; ".join(prov.opt_out)))
             return item
         item.object = self._store(path, data, oid)
+        imageio = _imageio()
         try:
-            info = probe(data, self.max_pixels)
-        except ImageRejected as exc:
+            info = imageio.probe(data, self.max_pixels)
+        except imageio.ImageRejected as exc:
             item.reject(Reason(code=exc.code, stage="collect", detail=exc.detail))
             return item
         item.width, item.height, item.format, item.mode = info.width, info.height, info.format, info.mode
