@@ -324,8 +324,10 @@ def test_double_backward_through_the_whole_pipe():
 def test_runs_fast_on_small_images_on_the_cpu():
     pipe = pipe_at(1.0, **AUGMENT_PRESETS["bgcfnc"])
     x = random_images(16, 32)
-    pipe(x)
-    start = time.perf_counter()
-    out = pipe(x)
+    seconds = []
+    for _ in range(3):
+        start = time.perf_counter()
+        out = pipe(x)
+        seconds.append(time.perf_counter() - start)
     assert out.shape == x.shape and torch.isfinite(out).all()
-    assert time.perf_counter() - start < 2.0  # about 0.05 s on an idle 2-core machine
+    assert min(seconds) < 1.0  # about 0.02 s on an idle core; best of 3 for a shared CI machine
