@@ -8,7 +8,8 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from curator.process.crop import CropSpec, Region, cut, region_for
 from curator.process.config import ProcessConfig
-from curator.process.quality import CROP_FILTERS, crop_scores, judge, thresholds_of
+from curator.process.quality import CROP_FILTERS, judge, thresholds_of
+from curator.process.scores import crop_scores
 from detectors.base import Box
 
 

@@ -1,8 +1,8 @@
 """Quality filters: each is a score recorded on the item and a threshold from `[process]`.
 
 Scores are computed whatever the thresholds are, so changing a threshold only re-judges
-cached scores. Source filters use the import metadata (no decode); crop filters measure the
-finished crop shrunk to `ANALYSIS_SIDE` pixels, so they mean the same at every output resolution.
+cached scores. Source filters use the import metadata (no decode); crop filters read the
+scores `curator.process.scores` measures on the finished crop.
 """
 
 from __future__ import annotations
@@ -10,12 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-import numpy as np
-from PIL import Image
-
 from manifests import Item, Reason
 
-ANALYSIS_SIDE = 128
 STAGE = "process"
 
 
@@ -61,27 +57,6 @@ def source_scores(item: Item) -> dict[str, float]:
         scores["min_side"] = float(min(item.width, item.height))
         scores["aspect"] = round(max(item.width, item.height) / min(item.width, item.height), 4)
     return scores
-
-
-def crop_scores(crop: Image.Image) -> dict[str, float]:
-    """Sharpness, grey-level entropy, colourfulness, dominant-colour share and brightness of an RGB crop."""
-    import cv2
-
-    small = np.asarray(crop.convert("RGB").resize((ANALYSIS_SIDE, ANALYSIS_SIDE), Image.Resampling.BOX), dtype=np.float32) / 255.0
-    grey = small @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
-    hist = np.bincount((grey * 255).astype(np.uint8).ravel(), minlength=256) / grey.size
-    nonzero = hist[hist > 0]
-    # 4 bits per channel: JPEG noise and gradients inside one flat fill still count as one colour.
-    codes = (small * 15.999).astype(np.int32)
-    codes = codes[..., 0] * 256 + codes[..., 1] * 16 + codes[..., 2]
-    scores = {
-        "sharpness": float(np.abs(cv2.Laplacian(grey, cv2.CV_32F)).mean()),
-        "entropy": float(-(nonzero * np.log2(nonzero)).sum()),
-        "colourfulness": float((small.max(axis=2) - small.min(axis=2)).mean()),
-        "dominant": float(np.bincount(codes.ravel()).max() / codes.size),
-        "brightness": float(grey.mean()),
-    }
-    return {k: round(v, 4) for k, v in scores.items()}
 
 
 def judge(scores: dict[str, float], filters: tuple[Filter, ...], thresholds: dict[str, float]) -> list[Reason]:

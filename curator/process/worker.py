@@ -16,7 +16,7 @@ from curator.imageio import ImageRejected, decode_rgba, flatten
 from curator.process import hashing
 from curator.process.crop import CropSpec, Region, cut, region_for
 from curator.process.detect import ChainResult, DetectorChain
-from curator.process.quality import crop_scores
+from curator.process.scores import crop_scores
 from curator.store import ObjectStore
 from detectors.base import Box
 from detectors.registry import DetectorSettings
