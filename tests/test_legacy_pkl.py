@@ -63,7 +63,8 @@ class Persistent(nn.Module):
 
 
 def _generator(src: str) -> Persistent:
-    g = Persistent("Generator", src, z_dim=8, c_dim=0, img_resolution=np.int64(32), mapping_kwargs=_EasyDict(num_layers=2))
+    kwargs = dict(z_dim=8, c_dim=0, img_resolution=np.int64(32), mapping_kwargs=_EasyDict(num_layers=2))
+    g = Persistent("Generator", src, **kwargs)
     g.mapping = Persistent("MappingNetwork", src)
     g.mapping.fc0 = Persistent("FullyConnectedLayer", src)
     g.mapping.fc0.weight = nn.Parameter(torch.randn(8, 8), requires_grad=False)
@@ -107,7 +108,8 @@ def test_recovers_state_dicts_without_running_the_embedded_source(tmp_path, fake
     for key, tensor in expected.items():
         assert torch.equal(got[key], tensor), key
         assert type(got[key]) is torch.Tensor
-    assert loaded["G"]["init_kwargs"] == {"z_dim": 8, "c_dim": 0, "img_resolution": 32, "mapping_kwargs": {"num_layers": 2}}
+    expected_kwargs = {"z_dim": 8, "c_dim": 0, "img_resolution": 32, "mapping_kwargs": {"num_layers": 2}}
+    assert loaded["G"]["init_kwargs"] == expected_kwargs
     assert type(loaded["G"]["init_kwargs"]["mapping_kwargs"]) is dict
     assert type(loaded["G"]["init_kwargs"]["img_resolution"]) is int
     assert loaded["G"]["class_name"] == "Generator"

@@ -56,6 +56,21 @@ AUGMENT_PRESETS: dict[str, dict] = {
 }
 
 
+def _log2_normal(n: int, std: float, device: torch.device) -> Tensor:
+    """Factors whose log2 is N(0, std^2)."""
+    return torch.exp2(torch.randn(n, device=device) * std)
+
+
+def _symmetric(n: int, bound: float, device: torch.device) -> Tensor:
+    """Uniform in [-bound, bound]."""
+    return (torch.rand(n, device=device) * 2 - 1) * bound
+
+
+def _coin(n: int, outcomes: int, device: torch.device) -> Tensor:
+    """A uniformly drawn integer 0 .. outcomes-1, as float."""
+    return torch.randint(0, outcomes, (n,), device=device).float()
+
+
 class AugmentPipe(nn.Module):
     """Stochastic, differentiable (twice) image augmentation with an overall probability `p`.
 
@@ -81,7 +96,8 @@ class AugmentPipe(nn.Module):
             raise ValueError(f"imgfilter_bands needs {len(BAND_EXPECTED_POWER)} gains, got {len(imgfilter_bands)}")
         # The overall probability multiplier; ADA moves it, checkpoints save it.
         self.register_buffer("p", torch.ones([]))
-        self.xflip, self.rotate90, self.xint, self.xint_max = float(xflip), float(rotate90), float(xint), float(xint_max)
+        self.xflip, self.rotate90, self.xint = float(xflip), float(rotate90), float(xint)
+        self.xint_max = float(xint_max)
         self.scale, self.rotate, self.aniso, self.xfrac = float(scale), float(rotate), float(aniso), float(xfrac)
         self.scale_std, self.rotate_max = float(scale_std), float(rotate_max)
         self.aniso_std, self.xfrac_std = float(aniso_std), float(xfrac_std)
@@ -91,7 +107,8 @@ class AugmentPipe(nn.Module):
         self.hue_max, self.saturation_std = float(hue_max), float(saturation_std)
         self.imgfilter, self.imgfilter_bands = float(imgfilter), [float(b) for b in imgfilter_bands]
         self.imgfilter_std = float(imgfilter_std)
-        self.noise, self.cutout, self.noise_std, self.cutout_size = float(noise), float(cutout), float(noise_std), float(cutout_size)
+        self.noise, self.cutout = float(noise), float(cutout)
+        self.noise_std, self.cutout_size = float(noise_std), float(cutout_size)
         # Fixed filters follow the module's device but are not state: they are constants.
         self.register_buffer("geom_taps", torch.tensor(SYM6, dtype=torch.float32), persistent=False)
         self.register_buffer("band_taps", torch.tensor(band_filters(), dtype=torch.float32), persistent=False)
@@ -130,23 +147,23 @@ class AugmentPipe(nn.Module):
         g = torch.eye(3, device=dev).repeat(n, 1, 1)
         # Each step right-multiplies the inverse of the next forward transform.
         if self.xflip:
-            flip = self._where_chosen(self.xflip, torch.randint(0, 2, (n,), device=dev).float(), 0)
+            flip = self._where_chosen(self.xflip, _coin(n, 2, dev), 0)
             g = g @ mat.scale2d(1 - 2 * flip, ones)
         if self.rotate90:
-            quarter = self._where_chosen(self.rotate90, torch.randint(0, 4, (n,), device=dev).float(), 0)
+            quarter = self._where_chosen(self.rotate90, _coin(n, 4, dev), 0)
             g = g @ mat.rotate2d(-math.pi / 2 * quarter)
         if self.xint:
             shift = self._where_chosen(self.xint, (torch.rand(n, 2, device=dev) * 2 - 1) * self.xint_max, 0)
             g = g @ mat.translate2d(-(shift[:, 0] * w).round(), -(shift[:, 1] * h).round())
         if self.scale:
-            s = self._where_chosen(self.scale, torch.exp2(torch.randn(n, device=dev) * self.scale_std), 1)
+            s = self._where_chosen(self.scale, _log2_normal(n, self.scale_std, dev), 1)
             g = g @ mat.scale2d(1 / s, 1 / s)
         # Two rotation chances whose union has probability rotate * p.
         rotate_chance = 1 - torch.sqrt((1 - self.rotate * self.p).clamp(min=0))
         if self.rotate:
             g = g @ mat.rotate2d(-self._random_angle(n, rotate_chance, dev))
         if self.aniso:
-            s = self._where_chosen(self.aniso, torch.exp2(torch.randn(n, device=dev) * self.aniso_std), 1)
+            s = self._where_chosen(self.aniso, _log2_normal(n, self.aniso_std, dev), 1)
             g = g @ mat.scale2d(1 / s, s)
         if self.rotate:
             g = g @ mat.rotate2d(-self._random_angle(n, rotate_chance, dev))
@@ -156,7 +173,7 @@ class AugmentPipe(nn.Module):
         return g
 
     def _random_angle(self, n: int, chance: Tensor, device: torch.device) -> Tensor:
-        theta = (torch.rand(n, device=device) * 2 - 1) * math.pi * self.rotate_max
+        theta = _symmetric(n, math.pi * self.rotate_max, device)
         return torch.where(self._chosen(n, chance, device), theta, torch.zeros_like(theta))
 
     # -- colour ---------------------------------------------------------------------------------
@@ -169,16 +186,16 @@ class AugmentPipe(nn.Module):
         m = torch.eye(4, device=dev).repeat(n, 1, 1)
         # Each step left-multiplies: the transforms apply in the order listed.
         if self.brightness:
-            m = mat.translate3d(self._where_chosen(self.brightness, torch.randn(n, device=dev) * self.brightness_std, 0)) @ m
+            offset = self._where_chosen(self.brightness, torch.randn(n, device=dev) * self.brightness_std, 0)
+            m = mat.translate3d(offset) @ m
         if self.contrast:
-            m = mat.scale3d(self._where_chosen(self.contrast, torch.exp2(torch.randn(n, device=dev) * self.contrast_std), 1)) @ m
+            m = mat.scale3d(self._where_chosen(self.contrast, _log2_normal(n, self.contrast_std, dev), 1)) @ m
         if self.lumaflip:
-            m = mat.luma_reflection(self._where_chosen(self.lumaflip, torch.randint(0, 2, (n,), device=dev).float(), 0)) @ m
+            m = mat.luma_reflection(self._where_chosen(self.lumaflip, _coin(n, 2, dev), 0)) @ m
         if self.hue:
-            angle = (torch.rand(n, device=dev) * 2 - 1) * math.pi * self.hue_max
-            m = mat.hue_rotation(self._where_chosen(self.hue, angle, 0)) @ m
+            m = mat.hue_rotation(self._where_chosen(self.hue, _symmetric(n, math.pi * self.hue_max, dev), 0)) @ m
         if self.saturation:
-            m = mat.saturation(self._where_chosen(self.saturation, torch.exp2(torch.randn(n, device=dev) * self.saturation_std), 1)) @ m
+            m = mat.saturation(self._where_chosen(self.saturation, _log2_normal(n, self.saturation_std, dev), 1)) @ m
         changed = (m != torch.eye(4, device=dev)).flatten(1).any(dim=1)
         m = m.to(images.dtype)
         pixels = images.reshape(n, c, h * w)
@@ -202,7 +219,8 @@ class AugmentPipe(nn.Module):
             if not strength:
                 continue
             one_band = torch.ones(n, len(power), device=dev)
-            one_band[:, band] = self._where_chosen(self.imgfilter * strength, torch.exp2(torch.randn(n, device=dev) * self.imgfilter_std), 1)
+            gain = _log2_normal(n, self.imgfilter_std, dev)
+            one_band[:, band] = self._where_chosen(self.imgfilter * strength, gain, 1)
             # Renormalise so an average image's total power is unchanged.
             gains = gains * one_band / (power * one_band.square()).sum(dim=1, keepdim=True).sqrt()
         changed = (gains != 1).any(dim=1)

@@ -27,6 +27,8 @@ from curator.errors import CuratorError
 
 _REFUSAL = "not a StyleGAN2-ADA pickle, or it contains code we refuse to run"
 _NETWORK_KEYS = ("G", "D", "G_ema", "augment_pipe")
+# What unpickling a truncated, foreign or hostile file raises (refusals are UnpicklingErrors).
+_BROKEN_PICKLE = (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, RuntimeError, IndexError, KeyError)
 
 
 @dataclass
@@ -56,7 +58,9 @@ class _Refused(pickle.UnpicklingError):
 def _capture_persistent(meta: Any) -> PersistentObject:
     if not isinstance(meta, dict) or meta.get("type") != "class" or not isinstance(meta.get("state"), dict):
         raise _Refused("unexpected persistent-object metadata")
-    return PersistentObject(class_name=str(meta.get("class_name")), module_src=str(meta.get("module_src", "")), state=meta["state"])
+    return PersistentObject(
+        class_name=str(meta.get("class_name")), module_src=str(meta.get("module_src", "")), state=meta["state"]
+    )
 
 
 def _load_storage(data: bytes) -> Any:
@@ -171,7 +175,7 @@ def load_official_pkl(path: str | Path) -> dict:
     try:
         with path.open("rb") as f:
             data = _RestrictedUnpickler(f).load()
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, RuntimeError, IndexError, KeyError) as err:
+    except _BROKEN_PICKLE as err:
         raise CuratorError(f"{path}: {_REFUSAL} ({err})") from None
     if not isinstance(data, dict) or not isinstance(data.get("G_ema"), PersistentObject):
         raise CuratorError(f"{path}: {_REFUSAL} (no G_ema network in it)")
