@@ -11,8 +11,6 @@ images (ADA paper, appendix). What comes into view from outside the image is its
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import Tensor
 
