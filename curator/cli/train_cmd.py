@@ -38,7 +38,8 @@ def train(
     out: Optional[Path] = typer.Option(None, help="Run folder (default: WORKSPACE/runs/NNNNN-<data>-<cfg>)."),
     device: Optional[str] = typer.Option(None, help="auto, cpu, cuda or cuda:N."),
     workers: Optional[int] = typer.Option(None, help="Image-decoding worker processes."),
-    metrics: Optional[List[str]] = typer.Option(None, "--metrics", help="Metrics at every snapshot (needs curator's evaluate stage), e.g. fid."),
+    metrics: Optional[List[str]] = typer.Option(None, "--metrics", help="Metrics of every snapshot into metrics.jsonl (see curator eval), e.g. swd, fid."),
+    metrics_num: Optional[int] = typer.Option(None, help="Generated images per metric evaluation (default 10000)."),
 ) -> None:
     """Train StyleGAN2-ADA on CPU or GPU; writes snapshots, fake grids, stats and plots to the run folder."""
     from curator.errors import CuratorError
@@ -48,7 +49,7 @@ def train(
     ws = workspace()
     tc = ws.config.train
     schedule = dict(kimg=kimg, snap=snap if snap is not None else tc.snap, tick_kimg=tick if tick is not None else tc.tick_kimg,
-                    metrics=metrics or None, device=stage.pick_device(device or tc.device))
+                    metrics=metrics or None, metrics_num_gen=metrics_num, device=stage.pick_device(device or tc.device))
     if resume is not None:
         opts = stage.resume_options(resume, schedule)
         run_dir = resume
@@ -69,7 +70,7 @@ def train(
         def on_tick(record: dict) -> None:
             advance(int(record["kimg"]), int(opts.kimg))
 
-        counters = stage.start(opts, run_dir, workers=workers if workers is not None else tc.workers, on_tick=on_tick)
+        counters = stage.start(ws, opts, run_dir, workers=workers if workers is not None else tc.workers, on_tick=on_tick)
     console.print(f"done at {counters.cur_nimg / 1000:g} kimg; snapshots, fakes*.png, stats.jsonl and plots/ in {run_dir}")
 
 

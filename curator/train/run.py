@@ -80,12 +80,13 @@ def build_options(data: Path, cfg: str, cond: bool, overrides: dict[str, Any]):
         raise CuratorError(f"--{first['loc'][0]}: {first['msg']}") from None
 
 
-def start(opts, run_dir: Path, workers: int, on_tick: Callable[[dict], None] | None = None):
+def start(ws: Workspace, opts, run_dir: Path, workers: int, on_tick: Callable[[dict], None] | None = None):
     from trainers.stylegan2.training_loop import train
 
+    metrics = {"cache_dir": ws.cache_dir("metrics"), "config": ws.config.eval}
     try:
-        return train(opts, run_dir, on_tick=on_tick, workers=workers)
-    except ValueError as exc:
+        return train(opts, run_dir, on_tick=on_tick, workers=workers, metrics_kwargs=metrics)
+    except (ValueError, FileNotFoundError) as exc:
         raise CuratorError(str(exc)) from None
 
 

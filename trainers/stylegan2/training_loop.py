@@ -229,14 +229,14 @@ def memory_stats(device: torch.device) -> dict[str, float]:
     return out
 
 
-def run_metrics(run: Run, weights: Path, run_dir: Path, device: torch.device) -> None:
+def run_metrics(run: Run, weights: Path, run_dir: Path, device: torch.device, metrics_kwargs: dict) -> None:
     """Quality metrics of this snapshot's G_ema, appended to metrics.jsonl; the training RNG is untouched."""
     from curator.evaluate.runner import evaluate_snapshot
 
     opts = run.options
+    kwargs = {"cache_dir": run_dir / "metrics-cache", **metrics_kwargs}
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-        results = evaluate_snapshot(run.G_ema, Path(opts.data), opts.metrics, opts.metrics_num_gen,
-                                    run_dir.parent.parent / "cache" / "metrics", device)
+        results = evaluate_snapshot(run.G_ema, Path(opts.data), opts.metrics, opts.metrics_num_gen, device=device, **kwargs)
     record = {"kimg": run.counters.cur_nimg / 1000, "snapshot": weights.name, **results}
     with open(run_dir / "metrics.jsonl", "a", encoding="utf-8") as fh:
         fh.write(json.dumps(record, sort_keys=True) + "\n")
@@ -252,8 +252,12 @@ class LabelPool:
         return self.labels[torch.randint(len(self.labels), [n])]
 
 
-def train(opts: TrainOptions, run_dir: Path, on_tick: Callable[[dict], None] | None = None, workers: int = 0) -> Counters:
-    """Train until `opts.kimg`; continue from `run_dir/resume.pt` when it exists."""
+def train(opts: TrainOptions, run_dir: Path, on_tick: Callable[[dict], None] | None = None, workers: int = 0,
+          metrics_kwargs: dict | None = None) -> Counters:
+    """Train until `opts.kimg`; continue from `run_dir/resume.pt` when it exists.
+
+    `metrics_kwargs` go to curator.evaluate's `evaluate_snapshot` (cache_dir, config).
+    """
     device = torch.device(opts.device)
     dist = distributed.setup(opts.device)
     dataset = ImageZipDataset(opts.data, mirror=opts.mirror, use_labels=opts.c_dim > 0)
@@ -263,13 +267,16 @@ def train(opts: TrainOptions, run_dir: Path, on_tick: Callable[[dict], None] | N
     run = build_run(opts, device)
     if resume_path.is_file():
         restore(run, checkpoint.load_resume_state(resume_path))
+        if dist.world > 1:
+            # Only rank 0's generators were saved; give every rank its own fresh stream again.
+            torch.manual_seed((opts.seed * 1_000_003 + run.counters.cur_nimg) * dist.world + dist.rank)
     else:
         for module in (run.G, run.D, run.G_ema):
             distributed.broadcast_module(module, dist)
     if dist.is_main:
         run_dir.mkdir(parents=True, exist_ok=True)
         write_text(run_dir / "config.json", json.dumps(opts.model_dump(mode="json"), indent=1))
-    return _loop(run, run_dir, dataset, dist, device, on_tick, workers)
+    return _loop(run, run_dir, dataset, dist, device, on_tick, workers, metrics_kwargs or {})
 
 
 def check_dataset(opts: TrainOptions, dataset: ImageZipDataset, world: int) -> None:
@@ -284,7 +291,7 @@ def check_dataset(opts: TrainOptions, dataset: ImageZipDataset, world: int) -> N
 
 
 def _loop(run: Run, run_dir: Path, dataset: ImageZipDataset, dist: distributed.Dist, device: torch.device,
-          on_tick: Callable[[dict], None] | None, workers: int) -> Counters:
+          on_tick: Callable[[dict], None] | None, workers: int, metrics_kwargs: dict) -> Counters:
     opts, c = run.options, run.counters
     stats = StatsWriter(run_dir) if dist.is_main else None
     grid = grid_inputs(*opts.grid, opts.z_dim, opts.c_dim)
@@ -308,7 +315,7 @@ def _loop(run: Run, run_dir: Path, dataset: ImageZipDataset, dist: distributed.D
             if stats is not None:
                 stats.append(record)
             if dist.is_main and (done or record["tick"] % opts.snap == 0):
-                _snapshot(run, run_dir, dataset, grid, device)
+                _snapshot(run, run_dir, dataset, grid, device, metrics_kwargs)
             if on_tick is not None:
                 on_tick(record)
             tick_start = time.perf_counter()
@@ -319,10 +326,10 @@ def _loop(run: Run, run_dir: Path, dataset: ImageZipDataset, dist: distributed.D
             stats.close()
 
 
-def _snapshot(run: Run, run_dir: Path, dataset: ImageZipDataset, grid, device: torch.device) -> None:
+def _snapshot(run: Run, run_dir: Path, dataset: ImageZipDataset, grid, device: torch.device, metrics_kwargs: dict) -> None:
     weights = write_snapshot(run, run_dir, dataset, grid)
     if run.options.metrics:
-        run_metrics(run, weights, run_dir, device)
+        run_metrics(run, weights, run_dir, device, metrics_kwargs)
     checkpoint.save_resume_state(run_dir / checkpoint.RESUME_NAME, resume_state(run))
 
 
