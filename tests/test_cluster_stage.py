@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from curator.cluster.config import ClusterConfig, ZeroShotConfig, ZeroShotPrompt
 from curator.cluster.run import run_cluster
+from curator.errors import CuratorError
 
 MOBILENET = "mobilenet_v2-b0353104.pth"
 
@@ -121,4 +122,6 @@ def test_cli_cluster_json_and_user_errors(imported_ws):
     assert Path(out["report"], "map.png").is_file() and Path(out["manifest"]).is_file()
 
     bad = runner.invoke(app, ["-w", ws, "cluster", "--k-method", "elbow"])
-    assert bad.exit_code != 0 and isinstance(bad.exception, SystemExit | Exception)
+    assert isinstance(bad.exception, CuratorError) and "xmeans or silhouette" in str(bad.exception)
+    missing = runner.invoke(app, ["-w", ws, "cluster", "no-such-stage"])
+    assert isinstance(missing.exception, CuratorError)

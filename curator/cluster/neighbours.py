@@ -6,7 +6,7 @@ import numpy as np
 
 from curator.cluster.space import l2_normalise
 
-BLOCK = 2048  # query rows per matrix product: bounds memory at BLOCK x n floats
+BLOCK = 1024  # query rows per matrix product: bounds memory at BLOCK x n floats (400 MB at n = 100,000)
 
 
 def nearest(z: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
