@@ -38,17 +38,22 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def dumps(manifest: Manifest) -> str:
-    """Readable JSON (sorted keys, one-space indent) whose `id` is the content id."""
+def serialise(manifest: Manifest) -> tuple[str, str]:
+    """(content id, readable JSON with sorted keys and that id), from one dump of the model."""
     data = to_data(manifest)
-    data["id"] = content_id(manifest)
-    return json.dumps(data, sort_keys=True, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+    manifest_id = hashlib.sha256(canonical_json(data).encode()).hexdigest()
+    data["id"] = manifest_id
+    return manifest_id, json.dumps(data, sort_keys=True, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def dumps(manifest: Manifest) -> str:
+    return serialise(manifest)[1]
 
 
 def save(manifest: Manifest, path: str | os.PathLike[str]) -> Manifest:
     """Write atomically; return the manifest with its id set."""
-    manifest.id = content_id(manifest)
-    write_text(path, dumps(manifest))
+    manifest.id, text = serialise(manifest)
+    write_text(path, text)
     return manifest
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from curator.atomic import write_text
 from curator.errors import CuratorError
 from manifests import io
 from manifests.model import Manifest
@@ -29,14 +30,14 @@ class ManifestRepo:
 
     def write(self, manifest: Manifest) -> Path:
         """Save a new version; writing a version identical to an existing one returns that file."""
-        manifest.id = io.content_id(manifest)
+        manifest.id, text = io.serialise(manifest)
         for p in self.paths():
             if p.name.endswith(f"-{manifest.id[:12]}.json"):
                 return p
         latest = self.latest_path()
         seq = int(latest.name.split("-")[0]) + 1 if latest else 1
         path = self.root / f"{seq:04d}-{manifest.stage}-{manifest.id[:12]}.json"
-        io.save(manifest, path)
+        write_text(path, text)
         return path
 
     def resolve(self, ref: str | Path | None) -> Path:
