@@ -84,3 +84,16 @@ def test_quality_scores_separate_known_bad_images():
         assert code in codes, (code, codes)
     small_face = judge({**good, "face_size": 20.0}, CROP_FILTERS, thresholds)
     assert [(r.code, r.score, r.threshold) for r in small_face] == [("face_too_small", 20.0, ProcessConfig().min_face)]
+
+
+def test_crop_png_is_lossless_and_decodes_to_the_same_rgb():
+    import io
+
+    from curator.process.worker import encode_png
+
+    rng = np.random.default_rng(3)
+    img = Image.fromarray(rng.integers(0, 256, (64, 48, 3), dtype=np.uint8))
+    data = encode_png(img)
+    back = Image.open(io.BytesIO(data))
+    assert back.format == "PNG" and back.mode == "RGB"
+    assert np.array_equal(np.asarray(back), np.asarray(img))
