@@ -75,7 +75,9 @@ def _thumb(path: Path) -> Image.Image:
 
 
 def _sizes(ax, data: ReportInput) -> None:
-    names, counts = np.unique(np.asarray(data.labels), return_counts=True)
+    from collections import Counter
+
+    names, counts = zip(*Counter(data.labels).most_common())  # largest first, not "10" before "2"
     ax.bar(range(len(names)), counts, color="#4c72b0")
     ax.set_xticks(range(len(names)), names, rotation=90 if len(names) > 12 else 0)
     ax.set_xlabel("label")
