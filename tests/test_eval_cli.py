@@ -139,10 +139,10 @@ def test_real_statistics_are_cached_per_dataset(tmp_path, tiny_run, monkeypatch)
     weights = tmp_path / "inception.pth"
     torch.save(randomize_(FIDInception()).state_dict(), weights)
     G = load_generator(tiny_run)
-    config = EvalConfig(inception_weights=str(weights), batch=6)
-    data = _dataset_zip(tmp_path / "six.zip", count=6)
+    config = EvalConfig(inception_weights=str(weights), batch=4)
+    data = _dataset_zip(tmp_path / "four.zip", count=4)
     cache = StatsCache(tmp_path / "cache")
-    first = evaluate(G, ZipImages(data), ["kid", "swd"], 6, config, cache, torch.device("cpu"))
+    first = evaluate(G, ZipImages(data), ["kid", "swd"], 4, config, cache, torch.device("cpu"))
     kinds = sorted(json.loads(p.read_text())["kind"] for p in (tmp_path / "cache").glob("*.json"))
     assert kinds == ["features", "swd"]
 
@@ -150,9 +150,9 @@ def test_real_statistics_are_cached_per_dataset(tmp_path, tiny_run, monkeypatch)
         raise AssertionError("real images read again despite the cache")
 
     monkeypatch.setattr(ZipImages, "batches", no_reads)
-    assert evaluate(G, ZipImages(data), ["kid", "swd"], 6, config, cache, torch.device("cpu")) == first
+    assert evaluate(G, ZipImages(data), ["kid", "swd"], 4, config, cache, torch.device("cpu")) == first
     # The trainer's entry point shares the same cache layout, and leaves a training-mode G as it was.
     G.train()
     w_avg = G.mapping.w_avg.clone()
-    assert evaluate_snapshot(G, data, ["swd"], 6, tmp_path / "cache", "cpu")["swd"] == first["swd"]
+    assert evaluate_snapshot(G, data, ["swd"], 4, tmp_path / "cache", "cpu")["swd"] == first["swd"]
     assert G.training and torch.equal(G.mapping.w_avg, w_avg)
