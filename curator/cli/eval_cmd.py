@@ -30,6 +30,20 @@ def _real_images(ws: Any, data: Optional[str], snapshot: Path, resolution: int) 
     return ManifestImages(ws.root, manifest.id, objects, resolution)
 
 
+def _with_overrides(config: Any, **options: Any) -> Any:
+    """The [eval] section with the options given on the command line, validated like the file."""
+    from pydantic import ValidationError
+
+    from curator.errors import CuratorError
+
+    given = {k: v for k, v in options.items() if v is not None}
+    try:
+        return config.model_validate({**config.model_dump(), **given})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise CuratorError(f"bad option {first['loc'][0]}: {first['msg']}") from None
+
+
 def eval_(
     checkpoint: Path = typer.Argument(..., help="Run folder (its latest snapshot), snapshot .safetensors, or official .pkl."),
     metrics: Optional[str] = typer.Option(None, "--metrics", "-m", help="Comma-separated: fid, is, kid, pr, swd (default: eval.metrics in curator.toml)."),
@@ -44,29 +58,21 @@ def eval_(
     """Compute metrics for a snapshot against real images; results go to <snapshot>.eval.json."""
     import json
 
-    from pydantic import ValidationError
-
     from curator.atomic import write_text
-    from curator.errors import CuratorError
     from curator.evaluate.runner import evaluate, resolve_device
     from curator.evaluate.snapshots import load_snapshot_generator, resolve_snapshot
     from curator.evaluate.stats_cache import StatsCache
     from curator.software import software_versions
 
     ws = workspace()
-    overrides = {"metrics": metrics.split(",") if metrics else None, "num": num, "protocol": protocol,
-                 "batch": batch, "seed": seed, "device": device}
-    try:
-        config = ws.config.eval.model_validate({**ws.config.eval.model_dump(), **{k: v for k, v in overrides.items() if v is not None}})
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise CuratorError(f"bad option {first['loc'][0]}: {first['msg']}") from None
+    config = _with_overrides(ws.config.eval, metrics=[m.strip() for m in metrics.split(",")] if metrics else None,
+                             num=num, protocol=protocol, batch=batch, seed=seed, device=device)
     snapshot = resolve_snapshot(checkpoint)
     dev = resolve_device(config.device)
     G = load_snapshot_generator(snapshot, dev)
     real = _real_images(ws, data, snapshot, G.img_resolution)
     with progress("evaluating") as advance:
-        results = evaluate(G, real, [m.strip() for m in config.metrics], config.num, config,
+        results = evaluate(G, real, config.metrics, config.num, config,
                            StatsCache(ws.cache_dir("metrics")), dev, advance)
     record = {"checkpoint": str(snapshot), "real": real.identity, "real_images": real.count,
               "config": config.model_dump(mode="json"), "results": results, "software": software_versions()}

@@ -246,7 +246,9 @@ def locate_weights(path: str | os.PathLike[str] | None = None, download: bool = 
     if path is not None:
         given = Path(path).expanduser()
         if not given.is_file():
-            raise MissingWeightsError(f"Inception weights not found at {given} (set [eval] inception_weights to {WEIGHTS_NAME})")
+            raise MissingWeightsError(
+                f"Inception weights not found at {given} (eval.inception_weights in curator.toml: the path of {WEIGHTS_NAME})"
+            )
         return given
     target = hub_weights_path()
     if target.is_file():
@@ -262,7 +264,7 @@ def locate_weights(path: str | os.PathLike[str] | None = None, download: bool = 
         reason = ""
     raise MissingWeightsError(
         f"Inception weights unavailable{reason}: download {WEIGHTS_URL} and put it at {target} "
-        f"or set [eval] inception_weights in curator.toml to its path"
+        f"or set eval.inception_weights in curator.toml to its path"
     )
 
 
