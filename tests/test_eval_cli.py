@@ -156,3 +156,42 @@ def test_real_statistics_are_cached_per_dataset(tmp_path, tiny_run, monkeypatch)
     w_avg = G.mapping.w_avg.clone()
     assert evaluate_snapshot(G, data, ["swd"], 4, tmp_path / "cache", "cpu")["swd"] == first["swd"]
     assert G.training and torch.equal(G.mapping.w_avg, w_avg)
+
+
+def test_seed_lists_and_class_labels():
+    from curator.errors import CuratorError
+    from curator.generate.sampling import class_labels, parse_layers, parse_seeds
+
+    assert parse_seeds("0-3, 10,12-13") == [0, 1, 2, 3, 10, 12, 13]
+    assert parse_layers("0-6", num_ws=4) == [0, 1, 2, 3]
+
+    class Conditional(torch.nn.Module):
+        c_dim = 3
+
+    labels = class_labels(Conditional(), 2, n=2)
+    assert labels.tolist() == [[0, 0, 1], [0, 0, 1]]
+    with pytest.raises(CuratorError, match="between 0 and 2"):
+        class_labels(Conditional(), None, n=1)
+
+
+def test_conditional_fakes_use_only_the_datasets_classes():
+    from curator.evaluate.sources import generated_batches
+
+    class Recorder(torch.nn.Module):
+        z_dim, c_dim = 4, 5
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.seen: list[torch.Tensor] = []
+
+        def forward(self, z, c, noise_mode="const"):
+            self.seen.append(c.clone())
+            return torch.zeros(len(z), 3, 8, 8)
+
+    G = Recorder()
+    batches = list(generated_batches(G, 50, 16, seed=0, device=torch.device("cpu"), labels=[1, 3]))
+    assert [len(b) for b in batches] == [16, 16, 16, 2]
+    assert batches[0].dtype == torch.uint8 and int(batches[0][0, 0, 0, 0]) == 128  # 0.0 -> mid grey
+    c = torch.cat(G.seen)
+    assert torch.equal(c.sum(1), torch.ones(50))  # one-hot
+    assert set(c.argmax(1).tolist()) == {1, 3}
