@@ -9,7 +9,7 @@ from manifests.model import Item, Manifest
 
 @dataclass
 class Change:
-    id: str
+    id: str  # the item in the newer version (a crop, when its source was cropped)
     before: str  # status or label before
     after: str
     reasons: list[str] = field(default_factory=list)
@@ -62,7 +62,8 @@ def diff(a: Manifest, b: Manifest) -> ManifestDiff:
         cropped=cropped,
     )
     for oid, after in new.items():
-        before = old.get(oid)
+        # A crop continues its source: a kept source whose crop is rejected is a changed decision.
+        before = old.get(oid) or (old.get(after.derived_from) if oid in derived else None)
         if before is None:
             continue
         if before.status != after.status:

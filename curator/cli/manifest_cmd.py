@@ -62,6 +62,7 @@ def log(ref: Optional[str] = RefArg, as_json: bool = JsonOption) -> None:
 
 @manifest_app.command("diff")
 def diff_cmd(a: str = typer.Argument(..., help="Older version."), b: str = typer.Argument("latest", help="Newer version."),
+             show_all: bool = typer.Option(False, "--all", help="Every line, not the first 20 of each list."),
              as_json: bool = JsonOption) -> None:
     """Items added and removed, and changed decisions with their reasons."""
     from manifests.diff import diff
@@ -71,21 +72,27 @@ def diff_cmd(a: str = typer.Argument(..., help="Older version."), b: str = typer
     if as_json:
         print_json(d.to_dict())
         return
-    print_diff(d)
+    print_diff(d, None if show_all else 20)
 
 
-def print_diff(d) -> None:
+def print_diff(d, limit: int | None = 20) -> None:
+    """Counts, then the changed decisions with reasons; `limit` lines per list (None: all)."""
     if d.empty:
         console.print("no differences")
         return
-    console.print(f"+{len(d.added)} added  -{len(d.removed)} removed  {len(d.cropped)} cropped  "
+    console.print(f"+{len(d.added)} added  -{len(d.removed)} removed  {len(d.cropped)} sources cropped  "
                   f"{len(d.status_changed)} status changed  {len(d.label_changed)} relabelled")
-    for line in d.cropped_lines():
-        console.print(f"  {line}")
-    for c in d.status_changed:
-        console.print(f"  {c.id[:12]}  {c.before} -> {c.after}  {'; '.join(c.reasons)}")
-    for c in d.label_changed:
-        console.print(f"  {c.id[:12]}  label {c.before} -> {c.after}")
+    sections = [
+        ("added", [f"+ {it.id[:12]}  {it.status}" for it in d.added]),
+        ("removed", [f"- {it.id[:12]}" for it in d.removed]),
+        ("status changed", [f"  {c.id[:12]}  {c.before} -> {c.after}  {'; '.join(c.reasons)}" for c in d.status_changed]),
+        ("relabelled", [f"  {c.id[:12]}  label {c.before} -> {c.after}" for c in d.label_changed]),
+    ]
+    for name, lines in sections:
+        for line in lines[:limit]:
+            console.print(line, highlight=False)
+        if limit is not None and len(lines) > limit:
+            console.print(f"  ... {len(lines) - limit} more {name} (--all or --json for every line)")
 
 
 @manifest_app.command("validate")
