@@ -92,7 +92,8 @@ def _reason(other: Candidate, keeper: Candidate, keeper_phash: int, threshold: i
         return Reason(code="duplicate", stage=STAGE, score=0.0, detail=f"same pixels as source {keeper.source.id[:12]}")
     distance = (hash_from_hex(other.hashes["phash"]) ^ keeper_phash).bit_count()
     return Reason(code="near_duplicate", stage=STAGE, score=float(distance), threshold=float(threshold),
-                  detail=f"phash {distance} bits from source {keeper.source.id[:12]}, which is larger or sharper")
+                  detail=f"phash {distance} bits from source {keeper.source.id[:12]}, "
+                         "which ranks first (larger, lossless, heavier, sharper)")
 
 
 def mark_identical_crops(twins: list[tuple[Item, Item]], items: dict[str, Item]) -> int:
@@ -110,6 +111,6 @@ def mark_identical_crops(twins: list[tuple[Item, Item]], items: dict[str, Item])
         kept = items[crop.duplicate_of] if crop.duplicate_of else crop
         if kept.status == "kept":
             source.duplicate_of = kept.id
-        source.reject(Reason(code="duplicate", stage=STAGE, score=0.0,
-                             detail=f"its crop is byte-identical to crop {crop.id[:12]} of source {(crop.derived_from or '')[:12]}"))
+        detail = f"its crop is byte-identical to crop {crop.id[:12]} of source {(crop.derived_from or '')[:12]}"
+        source.reject(Reason(code="duplicate", stage=STAGE, score=0.0, detail=detail))
     return new_groups
