@@ -25,7 +25,7 @@ import time
 
 
 def measure(res: int, batch: int | None, repeats: int, channel_base: int | None, channel_max: int | None,
-            threads: int | None) -> dict:
+            threads: int | None, device: str) -> dict:
     import torch
 
     if threads:
@@ -36,14 +36,17 @@ def measure(res: int, batch: int | None, repeats: int, channel_base: int | None,
 
     opts = options_from_preset("auto", res, "unused.zip", batch=batch, aug="ada", channel_base=channel_base,
                                channel_max=channel_max)
-    run = build_run(opts, torch.device("cpu"))
-    reals = torch.randint(0, 256, [opts.batch, 3, res, res], dtype=torch.uint8)
-    no_labels = torch.zeros([opts.batch, 0])
+    dev = torch.device(device)
+    run = build_run(opts.model_copy(update={"device": device}), dev)
+    reals = torch.randint(0, 256, [opts.batch, 3, res, res], dtype=torch.uint8, device=dev)
+    no_labels = torch.zeros([opts.batch, 0], device=dev)
 
     def step_at(batch_idx: int) -> float:
         run.counters.batch_idx = batch_idx
         t = time.perf_counter()
         train_step(run, reals, no_labels, lambda n: torch.zeros([n, 0]), distributed.Dist())
+        if dev.type == "cuda":
+            torch.cuda.synchronize(dev)
         return time.perf_counter() - t
 
     step_at(1)  # warm-up: first-call allocations
@@ -54,7 +57,9 @@ def measure(res: int, batch: int | None, repeats: int, channel_base: int | None,
     return {"res": res, "batch": opts.batch, "channel_base": opts.channel_base, "channel_max": opts.channel_max,
             "threads": torch.get_num_threads(), "sec_main_step": round(t_main, 3), "sec_greg_step": round(t_greg, 3),
             "sec_both_reg_step": round(t_both, 3), "sec_per_kimg": round(per_step * 1000 / opts.batch, 1),
-            "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20, 2)}
+            "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20, 2),
+            "device": device, **({"peak_gpu_gb": round(torch.cuda.max_memory_allocated(dev) / 2 ** 30, 2)}
+                                 if dev.type == "cuda" else {})}
 
 
 def main() -> None:
@@ -65,13 +70,15 @@ def main() -> None:
     ap.add_argument("--channel-base", type=int, default=None)
     ap.add_argument("--channel-max", type=int, default=None)
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--device", default="cpu", help="cpu or cuda (e.g. --res 256 --device cuda for the auto config on a GPU)")
     ap.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
-        print(json.dumps(measure(args.res[0], args.batch, args.repeats, args.channel_base, args.channel_max, args.threads)))
+        print(json.dumps(measure(args.res[0], args.batch, args.repeats, args.channel_base, args.channel_max, args.threads,
+                                 args.device)))
         return
     for res in args.res:
-        cmd = [sys.executable, __file__, "--one", "--res", str(res), "--repeats", str(args.repeats)]
+        cmd = [sys.executable, __file__, "--one", "--res", str(res), "--repeats", str(args.repeats), "--device", args.device]
         for flag in ("batch", "channel_base", "channel_max", "threads"):
             if getattr(args, flag) is not None:
                 cmd += [f"--{flag.replace('_', '-')}", str(getattr(args, flag))]

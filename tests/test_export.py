@@ -78,10 +78,12 @@ def test_cli_export_then_train_and_resume(imported_ws, tmp_path):
         res = runner.invoke(app, [*ws, "train", "--resolution", "32", "--fit", "crop", "--kimg", "0.008", *tiny])
         assert res.exit_code == 0, res.output
         run_dir = next((imported_ws.root / "runs").iterdir())
-        res = runner.invoke(app, [*ws, "train", "--resume", str(run_dir), "--kimg", "0.016"])
+        res = runner.invoke(app, [*ws, "train", "--resume", str(run_dir), "--kimg", "0.024"])
         assert res.exit_code == 0, res.output
         stats = [json.loads(line) for line in (run_dir / "stats.jsonl").read_text().splitlines()]
-        assert stats[-1]["kimg"] == pytest.approx(0.016) and stats[-1]["tick"] == stats[-2]["tick"] + 1
+        # The resumed run keeps its own tick length and continues the tick count.
+        assert [s["kimg"] for s in stats] == pytest.approx([0.004, 0.008, 0.016, 0.024])
+        assert [s["tick"] for s in stats] == [0, 1, 2, 3]
         res = runner.invoke(app, [*ws, "train", "--resolution", "32", "--fit", "crop", "--aug", "fixed"])
         assert isinstance(res.exception, CuratorError) and "--p" in str(res.exception)
     finally:

@@ -56,3 +56,12 @@ def test_minibatch_stddev_appends_the_group_std():
     expected = x.reshape(2, 2, 6, 3, 3).std(dim=0, unbiased=False).mean(dim=[1, 2, 3])
     assert torch.allclose(y[0, 6], expected[0].expand(3, 3), atol=1e-4)
     assert torch.allclose(y[3, 6], expected[1].expand(3, 3), atol=1e-4)
+
+
+def test_stats_of_replayed_ticks_and_a_half_written_line_are_dropped(tmp_path):
+    from trainers.stylegan2.stats import StatsWriter, read_stats
+
+    path = tmp_path / "stats.jsonl"
+    path.write_text('{"tick": 0, "kimg": 0.1}\n{"tick": 1, "kimg": 0.2}\n{"tick": 2, "kimg": 0.3}\n{"tick": 3, "ki')
+    StatsWriter(tmp_path).drop_after(2)  # the resume state was saved at the end of tick 1
+    assert read_stats(path) == [{"tick": 0, "kimg": 0.1}, {"tick": 1, "kimg": 0.2}]

@@ -48,12 +48,15 @@ def train(
 
     ws = workspace()
     tc = ws.config.train
-    schedule = dict(kimg=kimg, snap=snap if snap is not None else tc.snap, tick_kimg=tick if tick is not None else tc.tick_kimg,
-                    metrics=metrics or None, metrics_num_gen=metrics_num, device=stage.pick_device(device or tc.device))
+    # Only what was given on the command line; a resumed run keeps its own values otherwise.
+    schedule = dict(kimg=kimg, snap=snap, tick_kimg=tick, metrics=metrics or None, metrics_num_gen=metrics_num,
+                    device=stage.pick_device(device) if device else None)
     if resume is not None:
         opts = stage.resume_options(resume, schedule)
         run_dir = resume
     else:
+        schedule.update(snap=snap if snap is not None else tc.snap, tick_kimg=tick if tick is not None else tc.tick_kimg,
+                        device=stage.pick_device(device or tc.device))
         data = stage.training_set(ws, source, export_config(ws.config.export, resolution=resolution, fit=fit), cond)
         if transfer and not Path(transfer).exists():
             raise CuratorError(f"--transfer {transfer}: no such file or folder")

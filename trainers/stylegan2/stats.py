@@ -6,6 +6,8 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+from curator.atomic import write_text
+
 # Curves drawn by `plot_curves`, one PNG each: file name -> the stats keys on it.
 PLOTS = {
     "losses": ("loss_G", "loss_D_real", "loss_D_fake"),
@@ -41,6 +43,11 @@ class StatsWriter:
         self.run_dir = run_dir
         self._tb = None
 
+    def drop_after(self, tick: int) -> None:
+        """Forget ticks from `tick` on: a resumed run writes them again."""
+        kept = [r for r in read_stats(self.path) if r["tick"] < tick]
+        write_text(self.path, "".join(json.dumps(r, sort_keys=True) + "\n" for r in kept))
+
     def append(self, record: dict) -> None:
         with open(self.path, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(record, sort_keys=True) + "\n")
@@ -66,7 +73,13 @@ class StatsWriter:
 def read_stats(path: Path) -> list[dict]:
     if not path.is_file():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    records = []
+    for line in path.read_text().splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:  # the half-written last line of a killed run
+            continue
+    return records
 
 
 def plot_curves(stats_path: Path, out_dir: Path) -> list[Path]:

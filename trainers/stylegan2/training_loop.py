@@ -294,6 +294,8 @@ def _loop(run: Run, run_dir: Path, dataset: ImageZipDataset, dist: distributed.D
           on_tick: Callable[[dict], None] | None, workers: int, metrics_kwargs: dict) -> Counters:
     opts, c = run.options, run.counters
     stats = StatsWriter(run_dir) if dist.is_main else None
+    if stats is not None:
+        stats.drop_after(c.cur_tick)
     grid = grid_inputs(*opts.grid, opts.z_dim, opts.c_dim)
     sequence = BatchSequence(dataset, opts.batch // dist.world, seed=opts.seed * dist.world + dist.rank)
     batches = iter(batch_loader(sequence, c.batch_idx, workers))
