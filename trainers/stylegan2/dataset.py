@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import zipfile
 from functools import cached_property
 from pathlib import Path
@@ -24,6 +25,7 @@ class ImageZipDataset:
         self.path = Path(path)
         self.mirror = mirror
         self._zip: zipfile.ZipFile | None = None
+        self._zip_pid = 0
         names = sorted(n for n in self._names() if n.lower().endswith(".png"))
         if not names:
             raise ValueError(f"{self.path}: no PNG images")
@@ -52,8 +54,10 @@ class ImageZipDataset:
         if self.path.is_dir():
             p = self.path / name
             return p.read_bytes() if p.is_file() else None
-        if self._zip is None:  # opened lazily so each DataLoader worker gets its own handle
-            self._zip = zipfile.ZipFile(self.path)
+        if self._zip is None or self._zip_pid != os.getpid():
+            # One handle per process: forked DataLoader workers sharing the parent's file
+            # offset would read each other's positions ("Bad magic number").
+            self._zip, self._zip_pid = zipfile.ZipFile(self.path), os.getpid()
         try:
             return self._zip.read(name)
         except KeyError:
@@ -64,7 +68,7 @@ class ImageZipDataset:
         return json.loads(data) if data else None
 
     def __getstate__(self) -> dict:
-        return {**self.__dict__, "_zip": None}
+        return {**self.__dict__, "_zip": None}  # spawned workers open their own
 
     def __len__(self) -> int:
         return len(self.names) * (2 if self.mirror else 1)
