@@ -6,6 +6,7 @@ run (`curator train --resume` does exactly that).
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -97,8 +98,7 @@ def options_from_preset(cfg: str, resolution: int, data: str, gpus: int = 1, **o
     base.update({k: v for k, v in overrides.items() if v is not None})
     if overrides.get("batch") is not None and overrides.get("mbstd_group") is None:
         # The group must divide the per-GPU batch; keep the preset's size when it does.
-        per_gpu = base["batch"] // gpus
-        base["mbstd_group"] = min(pre.mbstd, per_gpu) if per_gpu % min(pre.mbstd, per_gpu) == 0 else 1
+        base["mbstd_group"] = math.gcd(pre.mbstd, max(base["batch"] // gpus, 1))
     if base.get("transfer"):
         # As the official trainer does for transfer learning: ADA reacts faster, no EMA ramp-up.
         base["ema_rampup"] = None
