@@ -41,13 +41,13 @@ def _raw_one(path: str) -> int:
     import numpy as np
 
     from curator.imageio import decode_rgba, flatten
-    from curator.process.hashing import perceptual_hashes, pixel_hash
+    from curator.process.hashing import SOURCE_HASH_SIZE, perceptual_hashes, pixel_hash
 
     rgba = decode_rgba(Path(path).read_bytes())
     flat = flatten(rgba)
     boxes = _chain.run(np.asarray(flat), np.asarray(rgba.getchannel("A"))).boxes
     pixel_hash(flat)
-    perceptual_hashes(flat)
+    perceptual_hashes(flat, SOURCE_HASH_SIZE)
     return len(boxes)
 
 

@@ -104,3 +104,35 @@ def test_dhash_bits_count_when_every_entry_has_one():
 def test_group_duplicates_of_nothing():
     assert group_duplicates([], 4) == []
     assert group_duplicates([entry("only", 1)], 4) == []
+
+
+def test_wide_hashes_group_exactly_like_comparing_every_pair():
+    """256-bit phash + dhash (16 x 16 hashes): the word-wise pigeonhole search misses no pair."""
+    rng = np.random.default_rng(7)
+    entries = []
+    for k in range(300):
+        if k and rng.random() < 0.4:  # a copy of an earlier entry with 0..24 bits flipped over both hashes
+            base = entries[rng.integers(k)]
+            flips = [int(b) for b in rng.choice(512, size=rng.integers(0, 25), replace=False)]
+            phash = base.phash ^ sum(1 << b for b in flips if b < 256)
+            dhash = base.dhash ^ sum(1 << (b - 256) for b in flips if b >= 256)
+        else:
+            phash, dhash = (int.from_bytes(rng.bytes(32), "big") for _ in range(2))
+        entries.append(entry(f"e{k}", phash, dhash=dhash))
+    for threshold in (0, 7, 16):
+        graph = {(i, j) for i, j in itertools.combinations(range(len(entries)), 2)
+                 if distance(entries[i], entries[j]) <= threshold}
+        linked = set()
+        for group in group_duplicates(entries, threshold):
+            linked |= {tuple(sorted(p)) for p in itertools.combinations(group, 2)}
+        assert graph and graph <= linked
+        # every grouped pair is joined by a chain of true links: components of `graph` equal the groups
+        parent = list(range(len(entries)))
+
+        def root(x: int) -> int:
+            while parent[x] != x:
+                x = parent[x]
+            return x
+        for i, j in graph:
+            parent[root(i)] = root(j)
+        assert all(root(i) == root(j) for i, j in linked)

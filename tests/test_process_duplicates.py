@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 import shutil
+from pathlib import Path
 
 from PIL import Image, PngImagePlugin
 
 from conftest import SHARED_WEIGHTS
 from curator.process.dedupe import HashEntry, group_duplicates
-from curator.process.duplicates import Candidate, confirmed_groups
+from curator.process.duplicates import Candidate
 from curator.sample.mascot import MascotSpec, draw_mascot
 from curator.workspace import Workspace
 from manifests import Item
@@ -24,9 +25,9 @@ def _candidate(name: str, fmt: str, nbytes: int, sharpness: float, mode: str = "
 
 def test_a_lossless_original_beats_its_heavier_sharper_jpeg_copy_at_equal_size():
     png, jpeg = _candidate("a", "PNG", 40_000, 10.0), _candidate("b", "JPEG", 60_000, 30.0)
-    assert confirmed_groups([jpeg, png], 4, 6) == [[1, 0]]
+    assert group_duplicates([jpeg.entry(), png.entry()], 4) == [[1, 0]]
     palette = _candidate("c", "PNG", 20_000, 10.0, mode="P")  # reduced to a palette on the way: not lossless
-    assert confirmed_groups([palette, jpeg], 4, 6) == [[1, 0]]
+    assert group_duplicates([palette.entry(), jpeg.entry()], 4) == [[1, 0]]
 
 
 def test_area_still_comes_before_losslessness():
@@ -67,3 +68,31 @@ def test_sources_with_identical_crops_stay_as_duplicates_not_removals(tmp_path):
     d = diff(parent, result.manifest)
     assert not d.removed and not d.added
     assert [c.id for c in d.status_changed] == [twin.id]
+
+
+def test_dense_families_keep_distinct_characters_and_group_their_copies(tmp_path):
+    """40 characters per family share pose and outline: at 8 x 8 hashes this linked distinct ones (precision ~0.3)."""
+    from curator.ingest.run import import_paths
+    from curator.process.stage import process_manifest
+    from curator.sample import CorpusSpec, generate_corpus
+
+    corpus = tmp_path / "corpus"
+    labels = generate_corpus(corpus, CorpusSpec(per_family=40, size=128, seed=1, families=("bear", "frog"), junk=False))
+    ws = Workspace(tmp_path / "ws")
+    ws.init()
+    import_paths(ws, [corpus], workers=1)
+    (ws.root / "curator.toml").write_text(f'[process]\nanimeface_path = "{SHARED_WEIGHTS / "lbpcascade_animeface.xml"}"\n')
+    manifest = process_manifest(Workspace(ws.root)).manifest
+
+    origin, group_of = {}, {}  # item id -> the originals its files are (copies of); file -> its duplicate group
+    for item in manifest.items:
+        for src in item.sources:
+            name = str(Path(src.path).relative_to(corpus))
+            origin.setdefault(item.id, set()).add(labels[name].get("duplicate_of", name))
+            group_of[name] = item.duplicate_group or item.id
+    rejected = [it for it in manifest.items if it.duplicate_of]
+    assert rejected
+    for item in rejected:
+        assert origin[item.id] & origin[item.duplicate_of], (origin[item.id], origin[item.duplicate_of])
+    copies = [n for n, label in labels.items() if label.get("transform") in ("resize", "recompress", "palette", "cmyk")]
+    assert copies and all(group_of[n] == group_of[labels[n]["duplicate_of"]] for n in copies)

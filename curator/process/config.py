@@ -51,9 +51,9 @@ class ProcessConfig(Section):
     min_brightness: float = Field(0.12, ge=0, le=1, description="Reject crops darker than this mean luma, 0-1 ('too_dark').")
     max_brightness: float = Field(0.97, ge=0, le=1, description="Reject crops lighter than this mean luma, 0-1 ('too_light').")
     # dedupe
-    near_duplicate_distance: int = Field(4, ge=0, le=64, description="Perceptual hashes within this Hamming distance (of 64 bits) are near duplicates.")
-    near_duplicate_confirm: int = Field(
-        6, ge=0, le=64, description="A phash match counts only if the dHash distance is also within this (64 turns the check off)."
+    near_duplicate_distance: int = Field(
+        16, ge=0, le=512,
+        description="Sources whose phash + dhash (16 x 16 each, 512 bits) differ in at most this many bits are near duplicates.",
     )
     workers: int = Field(0, ge=0, description="Worker processes; 0 means one per CPU core.")
 

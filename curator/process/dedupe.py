@@ -12,10 +12,14 @@ exactly the pair set an exhaustive search finds; `exhaustive_pairs` is that refe
 Groups are the connected components of near pairs plus exact pairs (equal `pixel_hash`), so
 a chain A~B~C forms one group even when A and C are further apart than the threshold.
 
-When entries also carry a dhash, the distance is taken over both hashes (128 bits): phash
-alone cannot tell apart two drawings of the same character in the same pose (low-frequency
-luminance is nearly equal), and the gradient hash separates most of them; see
+When entries also carry a dhash, the distance is taken over both hashes: phash alone cannot
+tell apart two drawings of the same character in the same pose (low-frequency luminance is
+nearly equal), and the gradient hash separates most of them; see
 benchmarks/bench_dedupe_quality.py and docs/notes/4-dedupe.md for the measurements.
+
+Entries may carry wider hashes (any whole number of 64-bit words, e.g. 256 bits from 16 x 16
+hashes): the search then applies the pigeonhole once more, across the phash words (a pair within
+t bits has a word within t // words bits), and verifies every candidate on the full distance.
 """
 
 from __future__ import annotations
@@ -44,7 +48,10 @@ _MAX_FLIPS = 10_000
 
 @dataclass(frozen=True)
 class HashEntry:
-    """What grouping needs to know about one image. `dhash` is optional (see `distance`)."""
+    """What grouping needs to know about one image. `dhash` is optional (see `distance`).
+
+    Hashes are ints of 64 bits or any multiple of it; all entries of one search use one width.
+    """
 
     id: str
     phash: int
@@ -100,15 +107,25 @@ def group_duplicates(entries: list[HashEntry], threshold: int) -> list[list[int]
 
 
 def _near_entry_pairs(entries: list[HashEntry], threshold: int) -> np.ndarray:
-    phash = np.fromiter((e.phash for e in entries), dtype=np.uint64, count=len(entries))
-    # phash bits alone never exceed the combined distance, so its search finds every candidate.
-    pairs = near_pairs(phash, threshold)
-    if any(e.dhash is None for e in entries):
-        return pairs
-    dhash = np.fromiter((e.dhash for e in entries), dtype=np.uint64, count=len(entries))
+    phash = _words(e.phash for e in entries)
+    # phash bits alone never exceed the combined distance, and a pair within `threshold` phash
+    # bits has a 64-bit word within threshold // words bits: searching every word finds every pair.
+    per_word = threshold // phash.shape[1]
+    pairs = _unique_pairs([near_pairs(phash[:, k], per_word) for k in range(phash.shape[1])], len(entries))
     i, j = pairs[:, 0], pairs[:, 1]
-    bits = np.bitwise_count(phash[i] ^ phash[j]).astype(np.int64) + np.bitwise_count(dhash[i] ^ dhash[j])
+    bits = np.bitwise_count(phash[i] ^ phash[j]).sum(axis=1, dtype=np.int64)
+    if all(e.dhash is not None for e in entries):
+        dhash = _words(e.dhash for e in entries)
+        bits += np.bitwise_count(dhash[i] ^ dhash[j]).sum(axis=1, dtype=np.int64)
     return pairs[bits <= threshold]
+
+
+def _words(values: Iterator[int]) -> np.ndarray:
+    """Hashes as rows of 64-bit words (n, words), as many words as the widest hash needs."""
+    values = list(values)
+    n_words = max(1, -(-max(v.bit_length() for v in values) // HASH_BITS))
+    data = b"".join(v.to_bytes(n_words * 8, "big") for v in values)
+    return np.frombuffer(data, dtype=">u8").astype(np.uint64).reshape(len(values), n_words)
 
 
 def _exact_pairs(entries: list[HashEntry]) -> np.ndarray:

@@ -2,7 +2,8 @@
 
 Every function takes the decoded RGB image from `curator.imageio`, never file bytes, so two
 files that decode to the same pixels (PNG vs lossless WebP, stripped metadata) fingerprint alike.
-Perceptual hashes are 64-bit Python ints; `Item.hashes` stores them as 16-digit hex strings.
+Perceptual hashes are Python ints of hash_size² bits (64 by default); `Item.hashes` stores them
+as fixed-width hex strings (16 digits for 64 bits).
 """
 
 from __future__ import annotations
@@ -13,7 +14,11 @@ import numpy as np
 from PIL import Image
 
 HASH_BITS = 64
-_HEX_DIGITS = HASH_BITS // 4
+# The duplicate search hashes sources at 16 x 16 (256 bits per hash): at 8 x 8 two different
+# mascots of one family can hash to the very same 64 bits, phash and dhash alike, while at
+# 16 x 16 they stay >= 17 bits (phash + dhash) apart on the sample corpora; see
+# benchmarks/bench_process_duplicates.py and docs/notes/4-process.md.
+SOURCE_HASH_SIZE = 16
 
 
 def _bits_to_int(bits: np.ndarray) -> int:
@@ -21,13 +26,13 @@ def _bits_to_int(bits: np.ndarray) -> int:
     return int.from_bytes(np.packbits(bits.astype(bool).ravel()).tobytes(), "big")
 
 
-def perceptual_hashes(rgb: Image.Image) -> dict[str, int]:
-    """64-bit perceptual hashes by name: 'phash' (DCT, robust to resize and re-compression) and 'dhash'."""
+def perceptual_hashes(rgb: Image.Image, hash_size: int = 8) -> dict[str, int]:
+    """Perceptual hashes of hash_size² bits by name: 'phash' (DCT, robust to resize and re-compression) and 'dhash'."""
     import imagehash
 
     return {
-        "phash": _bits_to_int(imagehash.phash(rgb, hash_size=8).hash),
-        "dhash": _bits_to_int(imagehash.dhash(rgb, hash_size=8).hash),
+        "phash": _bits_to_int(imagehash.phash(rgb, hash_size=hash_size).hash),
+        "dhash": _bits_to_int(imagehash.dhash(rgb, hash_size=hash_size).hash),
     }
 
 
@@ -48,15 +53,15 @@ def sharpness(rgb: Image.Image) -> float:
     return float(cv2.Laplacian(grey, cv2.CV_64F).var())
 
 
-def hash_to_hex(value: int) -> str:
-    """A 64-bit hash as the fixed-width hex string stored in `Item.hashes`."""
-    if not 0 <= value < 1 << HASH_BITS:
-        raise ValueError(f"not a {HASH_BITS}-bit hash: {value}")
-    return f"{value:0{_HEX_DIGITS}x}"
+def hash_to_hex(value: int, bits: int = HASH_BITS) -> str:
+    """A hash of `bits` bits (a multiple of 64) as the fixed-width hex string stored in `Item.hashes`."""
+    if bits <= 0 or bits % HASH_BITS or not 0 <= value < 1 << bits:
+        raise ValueError(f"not a {bits}-bit hash: {value}")
+    return f"{value:0{bits // 4}x}"
 
 
 def hash_from_hex(text: str) -> int:
-    """Inverse of `hash_to_hex`."""
-    if len(text) != _HEX_DIGITS:
-        raise ValueError(f"expected {_HEX_DIGITS} hex digits, got {text!r}")
+    """Inverse of `hash_to_hex`: any whole number of 64-bit words (16 hex digits each)."""
+    if not text or len(text) % (HASH_BITS // 4):
+        raise ValueError(f"expected a multiple of {HASH_BITS // 4} hex digits, got {text!r}")
     return int(text, 16)

@@ -19,6 +19,7 @@ from curator.process.cache import CacheDB, ResultCache, params_key
 from curator.process.config import ProcessConfig
 from curator.process.crop import CropSpec
 from curator.process.duplicates import Candidate, mark_duplicates, mark_identical_crops
+from curator.process.hashing import SOURCE_HASH_SIZE
 from curator.process.items import crop_item, failed_source, rejected_source
 from curator.process.quality import SOURCE_FILTERS, judge, source_scores, thresholds_of
 from curator.process.worker import CropRecord, SourceResult, Task, WorkerSettings, init_worker, process_task
@@ -95,7 +96,8 @@ def cache_keys(settings: WorkerSettings) -> tuple[str, str]:
         "background": settings.crop.background,  # transparency is flattened onto it before detection
     }
     detect_key = params_key(detect)
-    return detect_key, params_key({"detect": detect_key, "faces": settings.faces, "crop": settings.crop.__dict__})
+    return detect_key, params_key({"detect": detect_key, "faces": settings.faces, "crop": settings.crop.__dict__,
+                                   "hash_size": SOURCE_HASH_SIZE})
 
 
 def process_manifest(ws: Workspace, ref: str | None = None, on_progress: Callable[[int, int], None] | None = None,
@@ -196,7 +198,7 @@ def _assemble(parent: Manifest, done: dict[str, SourceResult], cfg: ProcessConfi
                 kept_crops.append(item)
         if kept_crops:
             candidates.append(Candidate(source, result.hashes, result.sharpness, kept_crops))
-    groups = mark_duplicates(candidates, cfg.near_duplicate_distance, cfg.near_duplicate_confirm)
+    groups = mark_duplicates(candidates, cfg.near_duplicate_distance)
     groups += mark_identical_crops(twins, out)
     manifest = Manifest(parent=parent.id, created=now_iso(), stage=STAGE, params=cfg.model_dump(mode="json"),
                         software=software_versions(), items=list(out.values()))

@@ -169,7 +169,8 @@ def encode_png(img: Image.Image) -> bytes:
 def _source_hashes(rgb: Image.Image) -> dict[str, str]:
     """'pixels' (exact) and the perceptual hashes of a decoded source, as hex strings."""
     out = {"pixels": hashing.pixel_hash(rgb)}
-    out.update({k: hashing.hash_to_hex(v) for k, v in hashing.perceptual_hashes(rgb).items()})
+    size = hashing.SOURCE_HASH_SIZE
+    out.update({k: hashing.hash_to_hex(v, size * size) for k, v in hashing.perceptual_hashes(rgb, size).items()})
     return out
 
 
