@@ -7,6 +7,7 @@ import pytest
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
+from curator.cluster.eigengap import eigengap_k
 from curator.cluster.kmeans import cluster, second_level, silhouette_k
 from curator.cluster.near_duplicates import duplicate_groups
 from curator.cluster.neighbours import nearest
@@ -37,6 +38,21 @@ def test_cluster_recovers_labels_and_numbers_by_size():
     assert list(np.bincount(result.labels)) == [120, 60, 30]  # cluster 0 is the largest
     fixed = cluster(x, k=5)
     assert fixed.k == 5 and fixed.method == "fixed" and len(np.unique(fixed.labels)) == 5
+
+
+def test_eigengap_finds_families_that_have_sub_groups():
+    # 4 families far apart, each made of 5 tight sub-groups of 8 (like the sample corpus's accessories):
+    # BIC splits the sub-groups, the eigengap should not
+    rng = np.random.default_rng(0)
+    families = rng.normal(0, 12, (4, 8))
+    subs = families[:, None, :] + rng.normal(0, 1.5, (4, 5, 8))
+    x = np.concatenate([sub + rng.normal(0, 0.3, (8, 8)) for sub in subs.reshape(-1, 8)])
+    family = np.repeat(np.arange(4), 40)
+    k, eigenvalues = eigengap_k(x, k_max=15)
+    assert k == 4 and len(eigenvalues) == 16
+    assert xmeans_k(x, k_max=15, seeds=1)[0] > 4
+    result = cluster(x, k_max=15)  # eigengap is the default
+    assert result.method == "eigengap" and adjusted_rand_score(family, result.labels) == pytest.approx(1.0)
 
 
 def test_silhouette_picks_k():

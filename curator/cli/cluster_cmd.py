@@ -16,7 +16,7 @@ def cluster(
         None, "--embedder", "-e", help="clip, resnet50, pixels, sobel or torchvision:<classifier> (default: [cluster] embedder)."
     ),
     k: Optional[int] = typer.Option(None, "--k", min=1, help="Fixed number of clusters (default: chosen by --k-method)."),
-    k_method: Optional[str] = typer.Option(None, "--k-method", help="How to choose k: xmeans or silhouette."),
+    k_method: Optional[str] = typer.Option(None, "--k-method", help="How to choose k: eigengap, xmeans or silhouette."),
     second_level: Optional[bool] = typer.Option(None, "--second-level/--no-second-level", help="Re-cluster inside each cluster."),
     checkpoint: Optional[str] = typer.Option(None, "--checkpoint", help="Local weights file for the embedder."),
     device: Optional[str] = typer.Option(None, "--device", help="auto, cpu, cuda, cuda:1, ..."),
@@ -28,8 +28,8 @@ def cluster(
     ws = workspace()
     overrides = {"embedder": embedder, "k": k, "k_method": k_method, "second_level": second_level,
                  "checkpoint": checkpoint, "device": device}
-    if k_method not in (None, "xmeans", "silhouette"):
-        raise CuratorError(f"--k-method must be xmeans or silhouette, not {k_method!r}")
+    if k_method not in (None, "eigengap", "xmeans", "silhouette"):
+        raise CuratorError(f"--k-method must be eigengap, xmeans or silhouette, not {k_method!r}")
     cfg = ws.config.cluster.model_copy(update={key: v for key, v in overrides.items() if v is not None})
     with progress("embedding") as advance:
         result = run_cluster(ws, manifest, cfg, on_progress=advance)

@@ -58,9 +58,12 @@ class ClusterConfig(Section):
     device: str = Field("auto", description="'auto' (GPU when present), 'cpu', 'cuda', 'cuda:1', ...")
     pca_dims: int = Field(64, ge=0, description="Embeddings are L2-normalised and reduced to this many PCA dimensions before clustering (0: no PCA).")
     k: int = Field(0, ge=0, description="Number of clusters; 0 chooses it with `k_method`.")
-    k_method: Literal["xmeans", "silhouette"] = Field("xmeans", description="How k is chosen when `k` is 0.")
+    k_method: Literal["eigengap", "xmeans", "silhouette"] = Field(
+        "eigengap",
+        description="How k is chosen when `k` is 0: 'eigengap' (well-separated groups; finds the families), 'xmeans' (BIC; also splits sub-groups), 'silhouette'.",
+    )
     k_max: int = Field(20, ge=2, description="Largest k the automatic choice may pick.")
-    seeds: int = Field(5, ge=1, description="X-means runs with different seeds whose k are averaged (YuruGAN did the same).")
+    seeds: int = Field(5, ge=1, description="X-means runs with different seeds whose k are averaged (YuruGAN did the same); also k-means++ restarts.")
     second_level: bool = Field(False, description="Re-cluster each cluster; labels become '<cluster>.<sub>'.")
     second_level_k_max: int = Field(4, ge=2, description="Largest k inside one cluster at the second level.")
     second_level_min_size: int = Field(20, ge=4, description="Clusters smaller than this are not split at the second level.")

@@ -1,4 +1,4 @@
-"""k-means++ clustering, and the ways of choosing k: fixed, X-means (BIC) or silhouette."""
+"""k-means++ clustering, and the ways of choosing k: fixed, eigengap, X-means (BIC) or silhouette."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
+from curator.cluster.eigengap import eigengap_k
 from curator.cluster.xmeans import xmeans_k
 
 SILHOUETTE_SAMPLE = 5000  # silhouette is quadratic in n; a sample of this size ranks k reliably
@@ -38,7 +39,7 @@ def silhouette_k(x: np.ndarray, k_max: int, seed: int = 0) -> tuple[int, dict[st
     return int(best), scores
 
 
-def cluster(x: np.ndarray, k: int = 0, method: str = "xmeans", k_max: int = 20, seeds: int = 5) -> Clustering:
+def cluster(x: np.ndarray, k: int = 0, method: str = "eigengap", k_max: int = 20, seeds: int = 5) -> Clustering:
     """Cluster rows of `x` with k-means++; k fixed when > 0, else chosen by `method`."""
     if len(x) < 2:
         return Clustering(np.zeros(len(x), int), x[:1].copy(), min(1, len(x)), "trivial")
@@ -46,6 +47,9 @@ def cluster(x: np.ndarray, k: int = 0, method: str = "xmeans", k_max: int = 20, 
     if k <= 0:
         if method == "silhouette":
             k, candidates = silhouette_k(x, k_max)
+        elif method == "eigengap":
+            k, eigenvalues = eigengap_k(x, k_max)
+            candidates = {"eigenvalues": eigenvalues}
         else:
             k, runs = xmeans_k(x, k_max, seeds)
             candidates = {"xmeans_runs": runs}
