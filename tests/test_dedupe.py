@@ -136,3 +136,28 @@ def test_wide_hashes_group_exactly_like_comparing_every_pair():
         for i, j in graph:
             parent[root(i)] = root(j)
         assert all(root(i) == root(j) for i, j in linked)
+
+
+def planted_wide_hashes(n: int, words: int, max_flips: int, seed: int) -> np.ndarray:
+    """(n, words) hashes: uniform, with a third overwritten by copies of others with a few bits flipped,
+    and the first word's top half zero everywhere (real hashes have near-constant bits)."""
+    rng = np.random.default_rng(seed)
+    hashes = rng.integers(0, 2**64, size=(n, words), dtype=np.uint64)
+    hashes[:, 0] &= np.uint64(2**32 - 1)
+    for target in rng.choice(n, size=n // 3, replace=False):
+        hashes[target] = hashes[rng.integers(n)]
+        for bit in rng.choice(64 * words, size=rng.integers(0, max_flips + 1), replace=False).tolist():
+            hashes[target, bit // 64] ^= np.uint64(1 << bit % 64)
+    return hashes
+
+
+@pytest.mark.parametrize(("words", "threshold"), [(8, 0), (8, 16), (8, 30), (8, 40), (4, 16), (2, 4)])
+def test_wide_near_pairs_equal_exhaustive_search(words, threshold):
+    """Exact-block search (8 words up to 20 bits) and per-word search (narrower blocks) alike."""
+    hashes = planted_wide_hashes(800, words, threshold + 6, seed=words * 100 + threshold)
+    expected = exhaustive_pairs(hashes, threshold)
+    assert len(expected) > 15
+    assert np.array_equal(near_pairs(hashes, threshold), expected)
+    loop = [(i, j) for i, j in itertools.combinations(range(120), 2)
+            if sum((int(a) ^ int(b)).bit_count() for a, b in zip(hashes[i], hashes[j])) <= threshold]
+    assert loop and exhaustive_pairs(hashes[:120], threshold).tolist() == [list(p) for p in loop]
