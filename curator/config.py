@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from curator.cluster.config import ClusterConfig
 from curator.collect.config import CollectConfig
-from curator.errors import CuratorError
+from curator.errors import CuratorError, first_error
 from curator.evaluate.config import EvalConfig
 from curator.export.config import ExportConfig
 from curator.ingest.config import ImportConfig
@@ -50,9 +50,8 @@ def load_config(path: Path) -> CuratorConfig:
     try:
         return CuratorConfig.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise CuratorError(f"{path}: {where}: {first['msg']}") from None
+        where, msg = first_error(exc)
+        raise CuratorError(f"{path}: {where}: {msg}") from None
 
 
 def _value(v: Any) -> Any:

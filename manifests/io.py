@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from curator.atomic import write_text
-from curator.errors import CuratorError
+from curator.errors import CuratorError, first_error
 from manifests.model import SCHEMA_VERSION, Manifest
 
 
@@ -72,9 +72,8 @@ def parse(data: Any, source: str = "manifest") -> Manifest:
     try:
         return Manifest.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise CuratorError(f"{source}: invalid manifest at {where}: {first['msg']} ({exc.error_count()} error(s))") from None
+        where, msg = first_error(exc)
+        raise CuratorError(f"{source}: invalid manifest at {where}: {msg} ({exc.error_count()} error(s))") from None
 
 
 def load(path: str | os.PathLike[str], check_id: bool = True) -> Manifest:

@@ -34,14 +34,14 @@ def _with_overrides(config: Any, **options: Any) -> Any:
     """The [eval] section with the options given on the command line, validated like the file."""
     from pydantic import ValidationError
 
-    from curator.errors import CuratorError
+    from curator.errors import CuratorError, first_error
 
     given = {k: v for k, v in options.items() if v is not None}
     try:
         return config.model_validate({**config.model_dump(), **given})
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise CuratorError(f"bad option {first['loc'][0]}: {first['msg']}") from None
+        where, msg = first_error(exc)
+        raise CuratorError(f"bad option {where}: {msg}") from None
 
 
 def eval_(

@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationError
 
-from curator.errors import CuratorError
+from curator.errors import CuratorError, first_error
 from curator.section import Section
 
 
@@ -22,5 +22,5 @@ def export_config(base: ExportConfig, **overrides) -> ExportConfig:
     try:
         return ExportConfig(**{**base.model_dump(), **{k: v for k, v in overrides.items() if v is not None}})
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise CuratorError(f"--{first['loc'][0]}: {first['msg']}") from None
+        where, msg = first_error(exc)
+        raise CuratorError(f"--{where}: {msg}") from None

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 from pydantic import ValidationError
 
-from curator.errors import CuratorError
+from curator.errors import CuratorError, first_error
 from curator.export.config import ExportConfig
 from curator.workspace import Workspace
 
@@ -76,8 +76,8 @@ def build_options(data: Path, cfg: str, cond: bool, overrides: dict[str, Any]):
     try:
         return options_from_preset(cfg, resolution, str(data.resolve()), gpus=gpus, c_dim=c_dim, **overrides)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise CuratorError(f"--{first['loc'][0]}: {first['msg']}") from None
+        where, msg = first_error(exc)
+        raise CuratorError(f"--{where}: {msg}") from None
 
 
 def start(ws: Workspace, opts, run_dir: Path, workers: int, on_tick: Callable[[dict], None] | None = None):
