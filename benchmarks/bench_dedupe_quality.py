@@ -6,8 +6,10 @@ rendered with Pillow (human-drawn art). Each original gets one copy per transfor
 re-compression, crop of up to 5%, brightness, small text overlay.
 
 "curator" is what `curator process` does to sources: `hashing.perceptual_hashes` at
-`hashing.SOURCE_HASH_SIZE` (phash + dhash), grouped by `dedupe.group_duplicates` (connected
-components, keeper first) at `[process] near_duplicate_distance` and a sweep around it.
+`hashing.SOURCE_HASH_SIZE` (phash + dhash), grouped by `duplicates.near_duplicate_groups`
+(connected components of phash + dhash <= `[process] near_duplicate_distance` or phash alone <=
+`near_duplicate_phash_distance`, keeper first); the sweep varies the combined threshold with the
+phash one at its default, then the phash one with the combined at its default.
 imagededup's PHash hashes the same images (its own 64-bit hash) and goes through the same
 grouping, at its `find_duplicates` default `max_distance_threshold` and a sweep.
 
@@ -37,6 +39,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from curator.process.config import ProcessConfig
 from curator.process.dedupe import HashEntry, distance, group_duplicates
+from curator.process.duplicates import Thresholds, near_duplicate_groups
 from curator.process.hashing import SOURCE_HASH_SIZE, perceptual_hashes, pixel_hash
 from curator.sample.mascot import FAMILIES, MascotSpec, draw_mascot
 
@@ -150,6 +153,7 @@ TRANSFORMS = {"resize": resize, "recompress": recompress, "crop": crop, "brightn
 
 
 Hashes = tuple[int, int | None]  # phash, dhash (None: phash alone decides)
+Grouping = Callable[[list[HashEntry], int], list[list[int]]]  # entries, swept threshold -> groups
 
 
 @dataclass(frozen=True)
@@ -158,6 +162,7 @@ class Method:
     hash: Callable[[Image.Image], Hashes]
     default: int  # the threshold the product or library uses out of the box
     sweep: tuple[int, ...]
+    group: Grouping = group_duplicates
 
 
 def curator_source_hashes(img: Image.Image) -> Hashes:
@@ -181,12 +186,17 @@ def imagededup_default_threshold() -> int:
 
 
 def methods() -> list[Method]:
-    ours = ProcessConfig().near_duplicate_distance
+    config = ProcessConfig()
+    ours, ours_phash = config.near_duplicate_distance, config.near_duplicate_phash_distance
     theirs = imagededup_default_threshold()
-    bits = 2 * SOURCE_HASH_SIZE**2
+    side = f"{SOURCE_HASH_SIZE}x{SOURCE_HASH_SIZE}"
     return [
-        Method(f"curator phash+dhash {SOURCE_HASH_SIZE}x{SOURCE_HASH_SIZE} ({bits} bits)", curator_source_hashes, ours,
-               tuple(sorted({8, 12, ours, 20, 24, 32, 40, 44, 48, 64}))),
+        Method(f"curator, phash+dhash {side} <= bits or phash <= {ours_phash}", curator_source_hashes, ours,
+               tuple(sorted({8, 12, ours, 20, 24, 32})),
+               lambda entries, t: near_duplicate_groups(entries, Thresholds(t, ours_phash))),
+        Method(f"curator, phash+dhash {side} <= {ours} or phash <= bits", curator_source_hashes, ours_phash,
+               tuple(sorted({0, 4, 6, ours_phash, 10, 12})),
+               lambda entries, t: near_duplicate_groups(entries, Thresholds(ours, t))),
         Method("imagededup PHash (64 bits)", imagededup_phash(), theirs, tuple(sorted({2, 4, 6, 8, theirs}))),
     ]
 
@@ -218,11 +228,12 @@ class Score:
     seconds: float  # group_duplicates wall time
 
 
-def score(originals: list[HashEntry], copies: list[HashEntry], threshold: int, source_of: np.ndarray) -> Score:
+def score(originals: list[HashEntry], copies: list[HashEntry], group: Grouping, threshold: int,
+          source_of: np.ndarray) -> Score:
     """Group originals + copies as the stage does; copy k belongs to original k, drawn by source_of[k]."""
     n = len(originals)
     t0 = time.perf_counter()
-    groups = group_duplicates(originals + copies, threshold)
+    groups = group(originals + copies, threshold)
     seconds = time.perf_counter() - t0
     group_of = np.full(2 * n, -1)
     entries = originals + copies
@@ -282,6 +293,7 @@ def main() -> None:
     args = parser.parse_args()
     print("config: " + json.dumps({**vars(args), "size": SIZE, "source_hash_size": SOURCE_HASH_SIZE,
                                    "near_duplicate_distance": ProcessConfig().near_duplicate_distance,
+                                   "near_duplicate_phash_distance": ProcessConfig().near_duplicate_phash_distance,
                                    "imagededup_max_distance_threshold": imagededup_default_threshold(),
                                    "load_average": [round(x, 2) for x in os.getloadavg()]}))
 
@@ -302,7 +314,7 @@ def main() -> None:
         for name, imgs in copies.items():
             lossless = name != "recompress"  # a JPEG copy never outranks its original at equal size
             copy_entries = entries(imgs, hash_all(imgs, method.hash)[0], lossless=lossless, first_id=n)
-            results[name] = {t: score(base, copy_entries, t, source_of) for t in method.sweep}
+            results[name] = {t: score(base, copy_entries, method.group, t, source_of) for t in method.sweep}
         report(method, results, per_image, source_of)
     print(f"\nload average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 

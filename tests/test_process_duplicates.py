@@ -10,7 +10,7 @@ from PIL import Image, PngImagePlugin
 
 from conftest import SHARED_WEIGHTS
 from curator.process.dedupe import HashEntry, group_duplicates
-from curator.process.duplicates import Candidate
+from curator.process.duplicates import Candidate, Thresholds, near_duplicate_groups
 from curator.sample.mascot import MascotSpec, draw_mascot
 from curator.workspace import Workspace
 from manifests import Item
@@ -34,6 +34,20 @@ def test_area_still_comes_before_losslessness():
     small_png = HashEntry("s", 0, "p1", 9_000, 1.0, 100, 100, lossless=True)
     big_jpeg = HashEntry("b", 1, "p2", 5_000, 1.0, 200, 200)
     assert group_duplicates([small_png, big_jpeg], 2) == [[1, 0]]
+
+
+def test_either_link_groups_and_chains_across_links():
+    # a-b: phash 2 bits but dhash 40 bits (a JPEG copy whose dhash moved): only the phash link holds.
+    # b-c: phash 10 bits, dhash 2 bits: only the combined link (12 <= 16) holds. d is far from all.
+    full = (1 << 64) - 1
+    a = HashEntry("a", 0, "pa", 1, 1.0, 300, 300, dhash=0)
+    b = HashEntry("b", 0b11, "pb", 1, 1.0, 200, 200, dhash=(1 << 40) - 1)
+    c = HashEntry("c", 0b11 | ((1 << 10) - 1) << 2, "pc", 1, 1.0, 100, 100, dhash=((1 << 40) - 1) ^ 0b11)
+    d = HashEntry("d", full, "pd", 1, 1.0, 400, 400, dhash=full)
+    limits = Thresholds(combined=16, phash=8)
+    assert group_duplicates([c, b, a, d], limits.combined) == [[1, 0]]
+    assert near_duplicate_groups([c, b, a, d], limits) == [[2, 1, 0]]  # keeper (largest) first
+    assert near_duplicate_groups([c, b, a, d], Thresholds(combined=16, phash=1)) == [[1, 0]]
 
 
 def _png(img: Image.Image, note: str) -> bytes:

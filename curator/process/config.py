@@ -55,6 +55,11 @@ class ProcessConfig(Section):
         16, ge=0, le=512,
         description="Sources whose phash + dhash (16 x 16 each, 512 bits) differ in at most this many bits are near duplicates.",
     )
+    near_duplicate_phash_distance: int = Field(
+        8, ge=0, le=256,
+        description="Sources whose 16 x 16 phash alone differs in at most this many bits are near duplicates too "
+                    "(catches JPEG re-compressions whose dhash moved on flat areas).",
+    )
     workers: int = Field(0, ge=0, description="Worker processes; 0 means one per CPU core.")
 
     @field_validator("resolution")

@@ -4,17 +4,23 @@ Duplicates are a property of source images (the same artwork posted twice, resiz
 re-compressed), so sources are compared by the hashes of their decoded pixels. Comparing crops
 instead would also match different characters drawn alike, because cropping lines them up.
 
-One distance decides: phash + dhash bits of 16 x 16 hashes (512 bits; `dedupe.distance`). At
-8 x 8 some distinct same-family mascots hash alike bit for bit, so no 64- or 128-bit threshold
-separates them from their copies (see `hashing.SOURCE_HASH_SIZE` and
-benchmarks/bench_process_duplicates.py for the measurements behind the default threshold).
+Two sources are linked when either of two distances over their 16 x 16 hashes is small: phash +
+dhash (512 bits; `dedupe.distance`) within `near_duplicate_distance`, or phash alone within
+`near_duplicate_phash_distance`. The combined distance separates distinct same-family mascots
+(at 8 x 8 some hash alike bit for bit; see `hashing.SOURCE_HASH_SIZE`), but JPEG noise flips
+dhash's neighbour comparisons on flat areas, so re-compressed copies can move 30+ dhash bits
+while their phash moves a few; the phash-only link finds those. Groups are the connected
+components of both links. benchmarks/bench_process_duplicates.py and
+benchmarks/bench_dedupe_quality.py hold the measurements behind both defaults.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from curator.process.dedupe import HashEntry, distance, group_duplicates
+import numpy as np
+
+from curator.process.dedupe import HashEntry, distance, group_duplicates, keeper_key
 from curator.process.hashing import hash_from_hex
 from curator.process.quality import STAGE
 from manifests import Item, Reason
@@ -45,30 +51,61 @@ class Candidate:
                          lossless=is_lossless(self.source))
 
 
-def mark_duplicates(candidates: list[Candidate], threshold: int) -> int:
+@dataclass(frozen=True)
+class Thresholds:
+    """The two near-duplicate links: combined phash + dhash bits, and phash bits alone."""
+
+    combined: int
+    phash: int
+
+
+def near_duplicate_groups(entries: list[HashEntry], limits: Thresholds) -> list[list[int]]:
+    """Connected groups of exact duplicates and of both near links, keeper first, ordered as `group_duplicates`'."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    phash_only = [replace(e, dhash=None) for e in entries]  # no dhash: `group_duplicates` counts phash bits alone
+    linked = group_duplicates(entries, limits.combined) + group_duplicates(phash_only, limits.phash)
+    # Each group is connected, so chaining its members keeps the components of the union of both graphs.
+    edges = np.array([(a, b) for group in linked for a, b in zip(group, group[1:])], dtype=np.int64).reshape(-1, 2)
+    n = len(entries)
+    graph = coo_matrix((np.ones(len(edges), dtype=np.int8), (edges[:, 0], edges[:, 1])), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    members: dict[int, list[int]] = {}
+    for index in sorted({k for group in linked for k in group}):
+        members.setdefault(int(labels[index]), []).append(index)
+    groups = [sorted(group, key=lambda k: keeper_key(entries[k])) for group in members.values()]
+    return sorted(groups, key=lambda group: group[0])
+
+
+def mark_duplicates(candidates: list[Candidate], limits: Thresholds) -> int:
     """Reject every crop of each group's non-keepers, pointing at the keeper's first crop. Returns the group count."""
     entries = [c.entry() for c in candidates]
-    groups = group_duplicates(entries, threshold)
+    groups = near_duplicate_groups(entries, limits)
     for group in groups:
         keeper = candidates[group[0]]
         target = keeper.crops[0]
         for crop in keeper.crops:
             crop.duplicate_group = target.id
         for index in group[1:]:
-            reason = _reason(entries[index], entries[group[0]], threshold)
+            reason = _reason(entries[index], entries[group[0]], limits)
             for crop in candidates[index].crops:
                 crop.duplicate_group = crop.duplicate_of = target.id
                 crop.reject(reason)
     return len(groups)
 
 
-def _reason(other: HashEntry, keeper: HashEntry, threshold: int) -> Reason:
+def _reason(other: HashEntry, keeper: HashEntry, limits: Thresholds) -> Reason:
     if other.pixel_hash == keeper.pixel_hash:
         return Reason(code="duplicate", stage=STAGE, score=0.0, detail=f"same pixels as source {keeper.id[:12]}")
-    bits = distance(other, keeper)
-    return Reason(code="near_duplicate", stage=STAGE, score=float(bits), threshold=float(threshold),
-                  detail=f"phash + dhash {bits} bits from source {keeper.id[:12]}, "
-                         "which ranks first (larger, lossless, heavier, sharper)")
+    bits, phash_bits = distance(other, keeper), (other.phash ^ keeper.phash).bit_count()
+    # Name the link that holds directly to the keeper; a member reached through a chain may exceed both.
+    if bits > limits.combined and phash_bits <= limits.phash:
+        score, threshold, what = phash_bits, limits.phash, f"phash {phash_bits} bits (phash + dhash {bits})"
+    else:
+        score, threshold, what = bits, limits.combined, f"phash + dhash {bits} bits"
+    return Reason(code="near_duplicate", stage=STAGE, score=float(score), threshold=float(threshold),
+                  detail=f"{what} from source {keeper.id[:12]}, which ranks first (larger, lossless, heavier, sharper)")
 
 
 def mark_identical_crops(twins: list[tuple[Item, Item]], items: dict[str, Item]) -> int:

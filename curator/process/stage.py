@@ -18,7 +18,7 @@ from curator.errors import CuratorError
 from curator.process.cache import CacheDB, ResultCache, params_key
 from curator.process.config import ProcessConfig
 from curator.process.crop import CropSpec
-from curator.process.duplicates import Candidate, mark_duplicates, mark_identical_crops
+from curator.process.duplicates import Candidate, Thresholds, mark_duplicates, mark_identical_crops
 from curator.process.hashing import SOURCE_HASH_SIZE
 from curator.process.items import crop_item, failed_source, rejected_source
 from curator.process.quality import SOURCE_FILTERS, judge, source_scores, thresholds_of
@@ -198,7 +198,7 @@ def _assemble(parent: Manifest, done: dict[str, SourceResult], cfg: ProcessConfi
                 kept_crops.append(item)
         if kept_crops:
             candidates.append(Candidate(source, result.hashes, result.sharpness, kept_crops))
-    groups = mark_duplicates(candidates, cfg.near_duplicate_distance)
+    groups = mark_duplicates(candidates, Thresholds(cfg.near_duplicate_distance, cfg.near_duplicate_phash_distance))
     groups += mark_identical_crops(twins, out)
     manifest = Manifest(parent=parent.id, created=now_iso(), stage=STAGE, params=cfg.model_dump(mode="json"),
                         software=software_versions(), items=list(out.values()))
