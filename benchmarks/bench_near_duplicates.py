@@ -1,40 +1,92 @@
-"""Speed and exactness of the near-duplicate search on 64-bit hashes, against exhaustive search.
+"""Speed and exactness of the near-duplicate search the process stage runs, against exhaustive search.
 
-Hashes are uniform random with planted clusters (a share of items are copies of a centre with
-up to threshold + 4 bits flipped), so the search has true pairs, near misses and noise. Up to
-`--full-check` hashes the result is compared with the full exhaustive search; above, every
+The hash kinds, their width and the threshold come from the product: `perceptual_hashes` at
+`hashing.SOURCE_HASH_SIZE` (phash + dhash of 16 x 16 = 512 bits) and `[process]
+near_duplicate_distance` (16 bits). Two timings per case, medians of `--repeats` runs:
+`near_pairs` on the (n, words) hash matrix (the search itself), and `group_duplicates` on
+`HashEntry` objects (what the stage calls: int-to-word conversion, search, components, keepers).
+
+Hash sets:
+- planted: uniform random hashes, a share of them replaced by copies of others with 0 to
+  threshold + 4 of all bits flipped (true pairs, near misses and noise);
+- real (`--real N`): hashes of N generated pictures per kind (mascots from `curator.sample`,
+  abstract scenes, Noto emoji when installed; see bench_dedupe_quality.py), plus a resized and a
+  re-compressed copy of every tenth picture. Real bits are correlated (flat backgrounds, shared
+  silhouettes), which multiplies the candidates a pigeonhole search has to verify.
+
+Up to `--full-check` hashes the pairs are compared with the full exhaustive search; above, every
 pair of a random sample of queries is checked against an exhaustive scan of all hashes.
 
-    .venv/bin/python benchmarks/bench_near_duplicates.py --sizes 100000,1000000 --thresholds 4,8
+    .venv/bin/python benchmarks/bench_near_duplicates.py --sizes 100000,1000000 --real 6000
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import random
 import statistics
 import time
+from collections.abc import Callable
 
 import numpy as np
 
-from curator.process.dedupe import _plan, exhaustive_pairs, near_pairs
+from curator.process.config import ProcessConfig
+from curator.process.dedupe import HashEntry, exhaustive_pairs, group_duplicates, near_pairs
+from curator.process.hashing import SOURCE_HASH_SIZE, perceptual_hashes
+
+HASH_KINDS = ("phash", "dhash")  # the kinds the stage's distance sums (`dedupe.distance`)
+WORDS_PER_HASH = SOURCE_HASH_SIZE**2 // 64
 
 
 def planted_hashes(n: int, threshold: int, rng: np.random.Generator, cluster_share: float = 0.2) -> np.ndarray:
-    hashes = rng.integers(0, 2**64, size=n, dtype=np.uint64, endpoint=False)
+    """(n, words) uniform hashes; `cluster_share` of them are copies of others with up to threshold + 4 bits flipped."""
+    words = WORDS_PER_HASH * len(HASH_KINDS)
+    hashes = rng.integers(0, 2**64, size=(n, words), dtype=np.uint64, endpoint=False)
     members = rng.choice(n, size=int(n * cluster_share), replace=False)
     centres = rng.choice(n, size=len(members))
-    # Flip up to threshold + 4 bits: some copies fall inside the threshold, some just outside.
     flips = rng.integers(0, threshold + 5, size=len(members))
-    masks = np.zeros(len(members), dtype=np.uint64)
-    for bit_count in np.unique(flips):
-        rows = np.flatnonzero(flips == bit_count)
-        bits = np.argsort(rng.random((len(rows), 64)), axis=1)[:, :bit_count].astype(np.uint64)
-        masks[rows] = np.bitwise_or.reduce(np.uint64(1) << bits, axis=1) if bit_count else 0
+    masks = np.zeros((len(members), words), dtype=np.uint64)
+    for k in range(threshold + 4):  # row r flips flips[r] random bits (a bit drawn twice flips back)
+        rows = np.flatnonzero(flips > k)
+        bit = rng.integers(0, words * 64, size=len(rows))
+        np.bitwise_xor.at(masks, (rows, bit // 64), np.uint64(1) << (bit % 64).astype(np.uint64))
     hashes[members] = hashes[centres] ^ masks
     return hashes
 
 
-def timed(fn, repeats: int) -> tuple[float, object]:
+def real_hashes(per_kind: int, seed: int) -> np.ndarray:
+    """(n, words) stage hashes of generated pictures and of resized / re-compressed copies of some."""
+    from bench_dedupe_quality import emoji, mascots, recompress, resize, scenes
+
+    rng = random.Random(seed)
+    images = [img for make in (mascots, scenes, emoji) for img in make(per_kind, rng)]
+    images += [copy(img, rng) for img in images[::10] for copy in (resize, recompress)]
+    rows = []
+    for img in images:
+        hashes = perceptual_hashes(img, SOURCE_HASH_SIZE)
+        rows.append(np.concatenate([_as_words(hashes[kind]) for kind in HASH_KINDS]))
+    return np.stack(rows)
+
+
+def _as_words(value: int) -> np.ndarray:
+    return np.frombuffer(value.to_bytes(WORDS_PER_HASH * 8, "big"), dtype=">u8").astype(np.uint64)
+
+
+def entries_of(hashes: np.ndarray) -> list[HashEntry]:
+    """What the stage hands `group_duplicates`: one entry per source, hashes as ints."""
+    data = hashes.astype(">u8").tobytes()
+    size = WORDS_PER_HASH * 8  # bytes of one hash kind
+    out = []
+    for k in range(len(hashes)):
+        row = k * size * len(HASH_KINDS)
+        out.append(HashEntry(id=f"{k:08d}", phash=int.from_bytes(data[row:row + size], "big"),
+                             dhash=int.from_bytes(data[row + size:row + 2 * size], "big"), pixel_hash=f"px{k}",
+                             bytes=1000 + k % 97, sharpness=1.0, width=256, height=256))
+    return out
+
+
+def timed(fn: Callable[[], object], repeats: int) -> tuple[float, object]:
     times, result = [], None
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -50,34 +102,51 @@ def sampled_check(hashes: np.ndarray, pairs: np.ndarray, threshold: int, queries
     touching = set(map(tuple, pairs[touches].tolist()))
     expected = set()
     for q in picked.tolist():
-        close = np.flatnonzero(np.bitwise_count(hashes ^ hashes[q]) <= threshold)
+        # Scan everything on the first word, then add the other words (a partial sum never exceeds the whole).
+        near = np.flatnonzero(np.bitwise_count(hashes[:, 0] ^ hashes[q, 0]) <= threshold)
+        close = near[np.bitwise_count(hashes[near] ^ hashes[q]).sum(axis=1) <= threshold]
         expected.update((min(q, int(j)), max(q, int(j))) for j in close if j != q)
     return expected == touching
 
 
+def run_case(name: str, hashes: np.ndarray, threshold: int, args: argparse.Namespace, rng: np.random.Generator) -> None:
+    n = len(hashes)
+    seconds, pairs = timed(lambda: near_pairs(hashes, threshold), args.repeats)
+    entries = entries_of(hashes)
+    group_seconds, groups = timed(lambda: group_duplicates(entries, threshold), args.repeats)
+    line = (f"{name:8s} n={n:>9,} t={threshold}: near_pairs {seconds:6.2f} s, {len(pairs):,} pairs; "
+            f"group_duplicates {group_seconds:6.2f} s, {len(groups):,} groups")
+    if n <= args.full_check:
+        brute_seconds, expected = timed(lambda: exhaustive_pairs(hashes, threshold), 1)
+        line += f"; exhaustive {brute_seconds:.1f} s ({brute_seconds / seconds:.0f}x), identical: {np.array_equal(pairs, expected)}"
+    else:
+        line += f"; {args.queries} sampled queries = exhaustive scan: {sampled_check(hashes, pairs, threshold, args.queries, rng)}"
+    print(line, flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", default="100000,1000000")
-    parser.add_argument("--thresholds", default="4,8")
-    parser.add_argument("--repeats", type=int, default=3, help="timed runs per case under 1,000,000 hashes (1 above)")
+    parser.add_argument("--sizes", default="100000,1000000", help="planted sets (comma-separated sizes)")
+    parser.add_argument("--threshold", type=int, default=ProcessConfig().near_duplicate_distance,
+                        help="bits of phash + dhash (default: the [process] default)")
+    parser.add_argument("--real", type=int, default=0, help="pictures per kind for the real-image set (0 skips it)")
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs per case (median printed)")
     parser.add_argument("--full-check", type=int, default=200_000, help="largest size verified by full exhaustive search")
     parser.add_argument("--queries", type=int, default=2000, help="sampled queries verified above --full-check")
     args = parser.parse_args()
 
+    bits = SOURCE_HASH_SIZE**2 * len(HASH_KINDS)
+    print(f"hashes: {' + '.join(HASH_KINDS)} of {SOURCE_HASH_SIZE}x{SOURCE_HASH_SIZE} ({bits} bits), "
+          f"threshold {args.threshold}; load average {os.getloadavg()[0]:.2f}", flush=True)
     rng = np.random.default_rng(0)
+    if args.real:
+        t0 = time.perf_counter()
+        hashes = real_hashes(args.real, seed=0)
+        print(f"real set: {len(hashes):,} pictures hashed in {time.perf_counter() - t0:.0f} s", flush=True)
+        run_case("real", hashes, args.threshold, args, rng)
     for n in map(int, args.sizes.split(",")):
-        for threshold in map(int, args.thresholds.split(",")):
-            hashes = planted_hashes(n, threshold, rng)
-            seconds, pairs = timed(lambda: near_pairs(hashes, threshold), args.repeats if n < 1_000_000 else 1)
-            line = f"n={n:>9,} t={threshold:2d} blocks={_plan(n, threshold)}: near_pairs median {seconds:7.2f} s, {len(pairs):,} pairs"
-            if n <= args.full_check:
-                brute_seconds, expected = timed(lambda: exhaustive_pairs(hashes, threshold), 1)
-                same = np.array_equal(pairs, expected)
-                line += f"; exhaustive {brute_seconds:.2f} s ({brute_seconds / seconds:.1f}x slower), identical: {same}"
-            else:
-                same = sampled_check(hashes, pairs, threshold, args.queries, rng)
-                line += f"; {args.queries} sampled queries match an exhaustive scan: {same}"
-            print(line, flush=True)
+        run_case("planted", planted_hashes(n, args.threshold, rng), args.threshold, args, rng)
+    print(f"load average at the end {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":
