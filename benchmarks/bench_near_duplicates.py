@@ -1,10 +1,12 @@
 """Speed and exactness of the near-duplicate search the process stage runs, against exhaustive search.
 
-The hash kinds, their width and the threshold come from the product: `perceptual_hashes` at
-`hashing.SOURCE_HASH_SIZE` (phash + dhash of 16 x 16 = 512 bits) and `[process]
-near_duplicate_distance` (16 bits). Two timings per case, medians of `--repeats` runs:
-`near_pairs` on the (n, words) hash matrix (the search itself), and `group_duplicates` on
-`HashEntry` objects (what the stage calls: int-to-word conversion, search, components, keepers).
+The hash kinds, their width and the thresholds come from the product: `perceptual_hashes` at
+`hashing.SOURCE_HASH_SIZE` (phash + dhash of 16 x 16 = 512 bits) and the `[process]` defaults:
+two sources are linked when phash + dhash differ in at most `near_duplicate_distance` bits (16)
+or phash alone in at most `near_duplicate_phash_distance` bits (8). Timings per case, medians of
+`--repeats` runs: `near_pairs` for each link on its (n, words) hash matrix (the searches
+themselves), and `duplicates.near_duplicate_groups` on `HashEntry` objects, the call the stage
+makes (int-to-word conversion, both searches, components, keeper order).
 
 Hash sets:
 - planted: uniform random hashes, a share of them replaced by copies of others with 0 to
@@ -14,8 +16,8 @@ Hash sets:
   re-compressed copy of every tenth picture. Real bits are correlated (flat backgrounds, shared
   silhouettes), which multiplies the candidates a pigeonhole search has to verify.
 
-Up to `--full-check` hashes the pairs are compared with the full exhaustive search; above, every
-pair of a random sample of queries is checked against an exhaustive scan of all hashes.
+Each link's pairs are checked: up to `--full-check` hashes against the full exhaustive search;
+above, every pair of a random sample of queries against an exhaustive scan of all hashes.
 
     .venv/bin/python benchmarks/bench_near_duplicates.py --sizes 100000,1000000 --real 6000
 """
@@ -32,11 +34,17 @@ from collections.abc import Callable
 import numpy as np
 
 from curator.process.config import ProcessConfig
-from curator.process.dedupe import HashEntry, exhaustive_pairs, group_duplicates, near_pairs
+from curator.process.dedupe import HashEntry, exhaustive_pairs, near_pairs
+from curator.process.duplicates import Thresholds, near_duplicate_groups
 from curator.process.hashing import SOURCE_HASH_SIZE, perceptual_hashes
 
-HASH_KINDS = ("phash", "dhash")  # the kinds the stage's distance sums (`dedupe.distance`)
+HASH_KINDS = ("phash", "dhash")  # the kinds the stage's combined distance sums (`dedupe.distance`)
 WORDS_PER_HASH = SOURCE_HASH_SIZE**2 // 64
+
+
+def links(limits: Thresholds) -> list[tuple[str, slice, int]]:
+    """The stage's two near links: name, the hash words each compares, threshold."""
+    return [("phash+dhash", slice(None), limits.combined), ("phash", slice(0, WORDS_PER_HASH), limits.phash)]
 
 
 def planted_hashes(n: int, threshold: int, rng: np.random.Generator, cluster_share: float = 0.2) -> np.ndarray:
@@ -109,43 +117,52 @@ def sampled_check(hashes: np.ndarray, pairs: np.ndarray, threshold: int, queries
     return expected == touching
 
 
-def run_case(name: str, hashes: np.ndarray, threshold: int, args: argparse.Namespace, rng: np.random.Generator) -> None:
+def run_case(name: str, hashes: np.ndarray, limits: Thresholds, args: argparse.Namespace, rng: np.random.Generator) -> None:
     n = len(hashes)
-    seconds, pairs = timed(lambda: near_pairs(hashes, threshold), args.repeats)
     entries = entries_of(hashes)
-    group_seconds, groups = timed(lambda: group_duplicates(entries, threshold), args.repeats)
-    line = (f"{name:8s} n={n:>9,} t={threshold}: near_pairs {seconds:6.2f} s, {len(pairs):,} pairs; "
-            f"group_duplicates {group_seconds:6.2f} s, {len(groups):,} groups")
-    if n <= args.full_check:
-        brute_seconds, expected = timed(lambda: exhaustive_pairs(hashes, threshold), 1)
-        line += f"; exhaustive {brute_seconds:.1f} s ({brute_seconds / seconds:.0f}x), identical: {np.array_equal(pairs, expected)}"
-    else:
-        line += f"; {args.queries} sampled queries = exhaustive scan: {sampled_check(hashes, pairs, threshold, args.queries, rng)}"
-    print(line, flush=True)
+    stage_seconds, groups = timed(lambda: near_duplicate_groups(entries, limits), args.repeats)
+    print(f"{name:8s} n={n:>9,}: near_duplicate_groups (the stage's call) {stage_seconds:6.2f} s, {len(groups):,} groups",
+          flush=True)
+    for link, words, threshold in links(limits):
+        matrix = np.ascontiguousarray(hashes[:, words])
+        seconds, pairs = timed(lambda: near_pairs(matrix, threshold), args.repeats)
+        line = f"{'':8s} {link:>11s} <= {threshold:2d} bits: near_pairs {seconds:6.2f} s, {len(pairs):,} pairs"
+        if n <= args.full_check:
+            brute_seconds, expected = timed(lambda: exhaustive_pairs(matrix, threshold), 1)
+            line += f"; exhaustive {brute_seconds:.1f} s ({brute_seconds / seconds:.0f}x), identical: {np.array_equal(pairs, expected)}"
+        else:
+            same = sampled_check(matrix, pairs, threshold, args.queries, rng)
+            line += f"; {args.queries} sampled queries = exhaustive scan: {same}"
+        print(line, flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="100000,1000000", help="planted sets (comma-separated sizes)")
-    parser.add_argument("--threshold", type=int, default=ProcessConfig().near_duplicate_distance,
-                        help="bits of phash + dhash (default: the [process] default)")
+    defaults = ProcessConfig()
+    parser.add_argument("--threshold", type=int, default=defaults.near_duplicate_distance,
+                        help="bits of phash + dhash (default: [process] near_duplicate_distance)")
+    parser.add_argument("--phash-threshold", type=int, default=defaults.near_duplicate_phash_distance,
+                        help="bits of phash alone (default: [process] near_duplicate_phash_distance)")
     parser.add_argument("--real", type=int, default=0, help="pictures per kind for the real-image set (0 skips it)")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per case (median printed)")
     parser.add_argument("--full-check", type=int, default=200_000, help="largest size verified by full exhaustive search")
     parser.add_argument("--queries", type=int, default=2000, help="sampled queries verified above --full-check")
     args = parser.parse_args()
 
-    bits = SOURCE_HASH_SIZE**2 * len(HASH_KINDS)
-    print(f"hashes: {' + '.join(HASH_KINDS)} of {SOURCE_HASH_SIZE}x{SOURCE_HASH_SIZE} ({bits} bits), "
-          f"threshold {args.threshold}; load average {os.getloadavg()[0]:.2f}", flush=True)
+    limits = Thresholds(combined=args.threshold, phash=args.phash_threshold)
+    print(f"hashes: {' + '.join(HASH_KINDS)} of {SOURCE_HASH_SIZE}x{SOURCE_HASH_SIZE} "
+          f"({SOURCE_HASH_SIZE**2 * len(HASH_KINDS)} bits); links: "
+          + ", ".join(f"{link} <= {t} bits" for link, _, t in links(limits))
+          + f"; load average {os.getloadavg()[0]:.2f}", flush=True)
     rng = np.random.default_rng(0)
     if args.real:
         t0 = time.perf_counter()
         hashes = real_hashes(args.real, seed=0)
         print(f"real set: {len(hashes):,} pictures hashed in {time.perf_counter() - t0:.0f} s", flush=True)
-        run_case("real", hashes, args.threshold, args, rng)
+        run_case("real", hashes, limits, args, rng)
     for n in map(int, args.sizes.split(",")):
-        run_case("planted", planted_hashes(n, args.threshold, rng), args.threshold, args, rng)
+        run_case("planted", planted_hashes(n, args.threshold, rng), limits, args, rng)
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
 
 
