@@ -8,22 +8,15 @@ import torch
 
 from curator.errors import CuratorError
 
-SNAPSHOT_GLOB = "network-snapshot-*.safetensors"
-
 
 def resolve_snapshot(path: str | Path) -> Path:
     """A run folder means its latest snapshot; a snapshot's .json means its weights."""
-    path = Path(path).expanduser()
-    if path.is_dir():
-        snaps = sorted(path.glob(SNAPSHOT_GLOB))
-        if not snaps:
-            raise CuratorError(f"{path}: no {SNAPSHOT_GLOB} in this folder")
-        return snaps[-1]
-    if path.suffix == ".json":
-        path = path.with_suffix(".safetensors")
-    if not path.is_file():
-        raise CuratorError(f"{path}: no such checkpoint (give a run folder, a .safetensors snapshot or an official .pkl)")
-    return path
+    from trainers.stylegan2.checkpoint import snapshot_path
+
+    try:
+        return snapshot_path(Path(path).expanduser())
+    except FileNotFoundError as exc:
+        raise CuratorError(f"{exc} (give a run folder, a .safetensors snapshot or an official .pkl)") from None
 
 
 def load_snapshot_generator(snapshot: Path, device: torch.device) -> torch.nn.Module:

@@ -49,7 +49,7 @@ def _sanitize(kwargs: dict) -> dict:
 
 def load_networks(path: str | Path) -> dict[str, dict]:
     """{'G'|'D'|'G_ema': {'init_kwargs', 'state_dict'}} from a curator snapshot, run folder or official .pkl."""
-    path = _snapshot_path(Path(path))
+    path = snapshot_path(Path(path))
     if path.suffix == ".pkl":
         from trainers.stylegan2.legacy_pkl import load_official_pkl
 
@@ -68,7 +68,8 @@ def load_networks(path: str | Path) -> dict[str, dict]:
     return out
 
 
-def _snapshot_path(path: Path) -> Path:
+def snapshot_path(path: Path) -> Path:
+    """A run folder means its latest snapshot; a snapshot's .json means its weights; .pkl passes through."""
     if path.is_dir():
         snaps = sorted(path.glob("network-snapshot-*.safetensors"))
         if not snaps:
@@ -94,7 +95,7 @@ def load_run_config(path: str | Path) -> dict:
     path = Path(path)
     if path.is_dir():
         return json.loads((path / "config.json").read_text())
-    return json.loads(_snapshot_path(path).with_suffix(".json").read_text())["options"]
+    return json.loads(snapshot_path(path).with_suffix(".json").read_text())["options"]
 
 
 def build_network(name: str, kwargs: dict) -> nn.Module:
