@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import List, Optional
 
@@ -67,14 +68,16 @@ def train(
         run_dir = out or stage.new_run_dir(ws, f"{data.stem[:12]}-{opts.cfg}{opts.resolution}")
         if (run_dir / "config.json").exists():
             raise CuratorError(f"{run_dir} already holds a run; continue it with --resume {run_dir}")
-    console.print(f"training {opts.resolution}px{f', {opts.c_dim} classes' if opts.c_dim else ''} on {opts.device} "
-                  f"for {opts.kimg:g} kimg -> {run_dir}")
+    # Under torchrun every rank runs this command; only rank 0 talks.
+    say = console.print if os.environ.get("RANK", "0") == "0" else (lambda *a, **k: None)
+    say(f"training {opts.resolution}px{f', {opts.c_dim} classes' if opts.c_dim else ''} on {opts.device} "
+        f"for {opts.kimg:g} kimg -> {run_dir}")
     with progress("training (kimg)", total=None) as advance:
         def on_tick(record: dict) -> None:
             advance(int(record["kimg"]), int(opts.kimg))
 
         counters = stage.start(ws, opts, run_dir, workers=workers if workers is not None else tc.workers, on_tick=on_tick)
-    console.print(f"done at {counters.cur_nimg / 1000:g} kimg; snapshots, fakes*.png, stats.jsonl and plots/ in {run_dir}")
+    say(f"done at {counters.cur_nimg / 1000:g} kimg; snapshots, fakes*.png, stats.jsonl and plots/ in {run_dir}")
 
 
 def register(app: typer.Typer) -> None:
