@@ -54,8 +54,8 @@ curator review --sync
 curator manifest log
 
 step "7. train: a short CPU run of the bundled StyleGAN2-ADA on the reviewed manifest"
-curator train latest --resolution 32 --kimg 1 --batch 8 --channel-base 1024 --channel-max 64 \
-  --tick 0.5 --snap 1 --out "$WS/runs/demo"
+curator train latest --resolution 32 --kimg 4 --batch 8 --channel-base 1024 --channel-max 64 \
+  --tick 1 --snap 2 --out "$WS/runs/demo"
 ls "$WS/runs/demo"
 
 step "8. evaluate (the weights-free SWD; FID/IS need the Inception weights file) and generate"
