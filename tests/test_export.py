@@ -78,6 +78,8 @@ def test_cli_export_then_train_and_resume(imported_ws, tmp_path):
         res = runner.invoke(app, [*ws, "train", "--resolution", "32", "--fit", "crop", "--kimg", "0.008", *tiny])
         assert res.exit_code == 0, res.output
         run_dir = next((imported_ws.root / "runs").iterdir())
+        # The run's config says which manifest (which images) it was trained on.
+        assert json.loads((run_dir / "config.json").read_text())["manifest_id"] == imported_ws.manifests.load("latest").id
         res = runner.invoke(app, [*ws, "train", "--resume", str(run_dir), "--kimg", "0.024"])
         assert res.exit_code == 0, res.output
         stats = [json.loads(line) for line in (run_dir / "stats.jsonl").read_text().splitlines()]

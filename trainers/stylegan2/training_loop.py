@@ -262,6 +262,9 @@ def train(opts: TrainOptions, run_dir: Path, on_tick: Callable[[dict], None] | N
     dist = distributed.setup(opts.device)
     dataset = ImageZipDataset(opts.data, mirror=opts.mirror, use_labels=opts.c_dim > 0)
     check_dataset(opts, dataset, dist.world)
+    if opts.manifest_id is None:
+        # The run's config.json must say which manifest (which images) the model was trained on.
+        opts = opts.model_copy(update={"manifest_id": dataset.manifest_id})
     resume_path = run_dir / checkpoint.RESUME_NAME
     torch.manual_seed(opts.seed * dist.world + dist.rank)
     run = build_run(opts, device)
