@@ -38,9 +38,6 @@ class ManifestDiff:
             "cropped": self.cropped,
         }
 
-    def cropped_lines(self) -> list[str]:
-        """One line per replaced source: '<id>  cropped into N'."""
-        return [f"{sid[:12]}  cropped into {len(ids)}" for sid, ids in self.cropped.items()]
 
 
 def _reason_text(item: Item) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -94,7 +95,5 @@ class ManifestRepo:
     @staticmethod
     def _id_of(path: Path) -> str:
         # The full id lives inside the file; the name holds only 12 characters of it.
-        import json
-
         with open(path, encoding="utf-8") as fh:
             return json.load(fh).get("id", "")
