@@ -10,7 +10,6 @@ import io
 import warnings
 from dataclasses import dataclass
 
-import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 # Curator enforces its own pixel limit (ImportConfig.max_pixels) before decoding; Pillow's
@@ -76,14 +75,45 @@ def _load(img: Image.Image) -> None:
         raise ImageRejected(_classify(exc), f"decode failed: {exc}") from None
 
 
-def probe(data: bytes, max_pixels: int = 64_000_000) -> ImageInfo:
-    """Fully decode `data` (catching truncation) and describe it."""
+def _ends_whole(data: bytes, fmt: str) -> bool:
+    """True when the file ends where its format says it should: not cut short, as far as the
+    container can tell without decoding pixels. False means "cannot tell", not "broken"."""
+    if fmt == "PNG":
+        return data.rfind(b"IEND\xaeB`\x82", -4096) != -1  # the IEND chunk's type and CRC
+    if fmt == "JPEG":
+        return data.rfind(b"\xff\xd9", -64) != -1
+    if fmt == "WEBP":
+        return int.from_bytes(data[4:8], "little") + 8 <= len(data)
+    if fmt == "GIF":
+        return data.rstrip(b"\0").endswith(b";")
+    return False
+
+
+def _orientation(img: Image.Image, decoded: bool) -> int:
+    if decoded or img.format != "PNG":
+        return img.getexif().get(0x0112, 1)
+    # Pillow would decode a PNG to look for an eXIf chunk after the pixels; read one before them only.
+    exif = Image.Exif()
+    if "exif" in img.info:
+        exif.load(img.info["exif"])
+    return exif.get(0x0112, 1)
+
+
+def probe(data: bytes, max_pixels: int = 64_000_000, decode: bool = True) -> ImageInfo:
+    """Describe `data`, decoding every pixel to catch any damage.
+
+    With `decode=False` (for callers whose next stage decodes anyway) the pixels are decoded
+    only when the file does not visibly end whole; cut-short files are still rejected as
+    truncated, but damage inside an otherwise whole file is left for the full decode to find.
+    """
     img = _open(data, max_pixels)
     fmt, mode, frames = img.format or "unknown", img.mode, getattr(img, "n_frames", 1)
-    _load(img)
+    decoded = decode or not _ends_whole(data, fmt)
+    if decoded:
+        _load(img)
     w, h = img.size
     try:
-        orientation = img.getexif().get(0x0112, 1)
+        orientation = _orientation(img, decoded)
     except Exception:  # malformed EXIF is not worth rejecting the image for
         orientation = 1
     if orientation in (5, 6, 7, 8):
@@ -92,6 +122,8 @@ def probe(data: bytes, max_pixels: int = 64_000_000) -> ImageInfo:
 
 
 def _to_8bit(img: Image.Image) -> Image.Image:
+    import numpy as np  # only high-bit-depth images need it; `curator collect` probes without loading it
+
     if img.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
         arr = np.asarray(img, dtype=np.float64)
         top = 65535.0 if img.mode.startswith("I;16") or arr.max() > 255 else 255.0

@@ -70,3 +70,37 @@ def test_truncated_and_bomb():
     with pytest.raises(ImageRejected) as exc:
         probe(big, max_pixels=1_000_000)
     assert exc.value.code == "too_many_pixels"
+
+
+def _encoded(fmt: str) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(np.random.default_rng(1).integers(0, 255, (48, 64, 3), dtype=np.uint8)).save(buf, fmt)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "WEBP", "GIF"])
+def test_header_probe_skips_decoding_whole_files_but_still_catches_cut_ones(fmt, monkeypatch):
+    data = _encoded(fmt)
+    decoded = []
+    real_load = Image.Image.load
+    monkeypatch.setattr(Image.Image, "load", lambda self: decoded.append(1) or real_load(self))
+    info = probe(data, decode=False)
+    assert (info.width, info.height, info.format) == (64, 48, fmt)
+    assert not decoded  # a whole file's pixels are left to the stage that decodes anyway
+    with pytest.raises(ImageRejected) as exc:
+        probe(data[: len(data) * 2 // 3], decode=False)
+    assert exc.value.code in ("truncated", "corrupt")
+
+
+def test_header_probe_decodes_files_with_trailing_data():
+    # Phones append data after a JPEG's end marker; such a file cannot be judged by its tail,
+    # so it is decoded and, being whole, accepted.
+    data = _encoded("JPEG") + b"\0" * 5000
+    assert probe(data, decode=False).width == 64
+
+
+def test_header_probe_applies_png_exif_orientation():
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    data = _png(Image.new("RGB", (40, 20)), exif=exif)
+    assert (probe(data, decode=False).width, probe(data, decode=False).height) == (20, 40)

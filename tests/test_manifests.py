@@ -24,6 +24,16 @@ def test_content_id_is_stable_and_changes_with_content(tmp_path):
     assert io.content_id(other) != m.id
 
 
+def test_file_has_one_item_per_line_and_reads_back_as_the_same_json(tmp_path):
+    m = _manifest(params={"nested": {"a": [1, 2]}})
+    text = io.dumps(m)
+    item_lines = [line for line in text.splitlines() if line.startswith('  {"bytes"')]
+    assert len(item_lines) == 2  # a changed item is a one-line diff
+    data = io.to_data(m) | {"id": io.content_id(m)}
+    assert json.loads(text) == data
+    assert text == io.readable_json(json.loads(text))  # the layout is a function of the content
+
+
 def test_tampered_file_is_refused(tmp_path):
     path = tmp_path / "m.json"
     io.save(_manifest(), path)

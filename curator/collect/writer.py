@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -147,18 +148,21 @@ class Journal:
 
 
 class Writer:
-    """Ingests staged files on a few threads, so hashing and decoding overlap the downloads.
+    """Ingests staged files on a few threads, so hashing and probing overlap the downloads.
 
     Staged files are deleted in batches, after the journal lines that replace them are synced;
     a kill before that leaves them to the next sweep, which re-journals them (merging is idempotent).
+    A batch is whatever arrived within `sync_every` seconds: a system-wide sync costs the same for
+    one file or a thousand, and on a fast site a count-based batch would sync many times a second.
     """
 
-    def __init__(self, ws: Workspace, journal: Journal, threads: int = 4, batch: int = 64) -> None:
+    def __init__(self, ws: Workspace, journal: Journal, threads: int = 4, sync_every: float = 10.0) -> None:
         self.ws = ws
         self.journal = journal
         self.filters = ws.config.collect.filters
         self.max_pixels = ws.config.import_.max_pixels
-        self.batch = batch
+        self.sync_every = sync_every
+        self._synced = time.monotonic()
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="collect-ingest")
         self._pool.submit(_imageio)
         self._logs: dict[Path, MetadataLog] = {}
@@ -179,8 +183,8 @@ class Writer:
         self.journal.append(item)
         with self._lock:
             self._staged.append(path)
-            full = len(self._staged) >= self.batch
-        if full:
+            due = time.monotonic() - self._synced >= self.sync_every
+        if due:
             self.flush()
         return item
 
@@ -188,6 +192,7 @@ class Writer:
         """Sync objects and journal (one system-wide sync per batch), then delete the staged files they replace."""
         with self._lock:
             staged, self._staged = self._staged, []
+            self._synced = time.monotonic()
         if not staged:
             return  # nothing written since the last sync (a system-wide sync is not free on a busy machine)
         sync_all()
@@ -216,14 +221,12 @@ class Writer:
         """Link the staged file into the store: no second copy of the bytes, and deleting the staged
         name later frees no disk blocks (which costs a discard per file on some filesystems)."""
         target = self.ws.store.path(oid)
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(path, target)
-            except FileExistsError:
-                pass
-            except OSError:  # e.g. the cache on another filesystem
-                self.ws.store.put_bytes(data, oid, durable=False)
+        try:
+            _link(path, target)
+        except FileExistsError:
+            pass  # already stored
+        except OSError:  # e.g. the cache on another filesystem
+            self.ws.store.put_bytes(data, oid, durable=False)
         return self.ws.store.relpath(oid)
 
     def _item(self, source: Source, meta: dict[str, Any], path: Path) -> Item:
@@ -238,7 +241,9 @@ class Writer:
         item.object = self._store(path, data, oid)
         imageio = _imageio()
         try:
-            info = imageio.probe(data, self.max_pixels)
+            # Header and a cut-short check only: `curator process` decodes every pixel anyway and
+            # rejects damage inside a whole file there, with its reason.
+            info = imageio.probe(data, self.max_pixels, decode=False)
         except imageio.ImageRejected as exc:
             item.reject(Reason(code=exc.code, stage="collect", detail=exc.detail))
             return item
@@ -248,6 +253,18 @@ class Writer:
             item.reject(Reason(code="too_small", stage="collect", detail=f"{info.width}x{info.height}",
                                score=side, threshold=self.filters.min_size))
         return item
+
+
+def _link(path: Path, target: Path) -> None:
+    # Link first, create the folder only when it is missing: one system call per file in the
+    # common case instead of three.
+    try:
+        os.link(path, target)
+    except FileNotFoundError:
+        if not path.exists():
+            raise
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(path, target)
 
 
 def _finished_files(staging: Path) -> list[Path]:
