@@ -31,7 +31,11 @@ _chain = None
 
 def _init_raw(names: list[str], animeface: str) -> None:
     global _chain
+    import cv2
+
     from curator.process.detect import DetectorChain
+
+    cv2.setNumThreads(1)  # as the stage's workers do: one process per core already
     from detectors.registry import DetectorSettings
 
     _chain = DetectorChain(names, DetectorSettings(min_score=0.7, animeface_path=animeface), 960)

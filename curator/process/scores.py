@@ -17,7 +17,9 @@ def crop_scores(crop: Image.Image) -> dict[str, float]:
     """Sharpness, grey-level entropy, colourfulness, dominant-colour share and brightness of an RGB crop."""
     import cv2
 
-    small = np.asarray(crop.convert("RGB").resize((ANALYSIS_SIDE, ANALYSIS_SIDE), Image.Resampling.BOX), dtype=np.float32) / 255.0
+    # OpenCV's area shrink is Pillow's box filter (within one grey level of rounding) at a tenth of the cost.
+    rgb = np.asarray(crop.convert("RGB") if crop.mode != "RGB" else crop)
+    small = cv2.resize(rgb, (ANALYSIS_SIDE, ANALYSIS_SIDE), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
     r, g, b = small[..., 0], small[..., 1], small[..., 2]
     grey = small @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
     hist = np.bincount((grey * 255).astype(np.uint8).ravel(), minlength=256) / grey.size
