@@ -69,7 +69,7 @@ def test_quality_scores_separate_known_bad_images():
         x, y = rng.integers(0, 100, 2)
         d.ellipse([x, y, x + 28, y + 28], fill=tuple(int(v) for v in rng.integers(0, 255, 3)), outline=(0, 0, 0), width=2)
     thresholds = thresholds_of(ProcessConfig())  # the shipped defaults
-    good = {**crop_scores(art), "face_size": 64.0}
+    good = {**crop_scores(np.asarray(art)), "face_size": 64.0}
     assert judge(good, CROP_FILTERS, thresholds) == []
     cases = {
         "blur": art.filter(ImageFilter.GaussianBlur(5)),
@@ -80,7 +80,7 @@ def test_quality_scores_separate_known_bad_images():
         "low_information": Image.new("RGB", (128, 128), (90, 40, 160)),
     }
     for code, img in cases.items():
-        codes = [r.code for r in judge({**crop_scores(img), "face_size": 64.0}, CROP_FILTERS, thresholds)]
+        codes = [r.code for r in judge({**crop_scores(np.asarray(img)), "face_size": 64.0}, CROP_FILTERS, thresholds)]
         assert code in codes, (code, codes)
     small_face = judge({**good, "face_size": 20.0}, CROP_FILTERS, thresholds)
     assert [(r.code, r.score, r.threshold) for r in small_face] == [("face_too_small", 20.0, ProcessConfig().min_face)]
@@ -93,7 +93,7 @@ def test_crop_png_is_lossless_and_decodes_to_the_same_rgb():
 
     rng = np.random.default_rng(3)
     img = Image.fromarray(rng.integers(0, 256, (64, 48, 3), dtype=np.uint8))
-    data = encode_png(img)
+    data = encode_png(np.asarray(img))
     back = Image.open(io.BytesIO(data))
     assert back.format == "PNG" and back.mode == "RGB"
     assert np.array_equal(np.asarray(back), np.asarray(img))

@@ -7,7 +7,9 @@ nothing; changing a crop setting re-crops but reuses detections.
 
 Entries live in one SQLite file written only by the stage's main process, committed in
 batches: one file per entry cost about 9 ms each on a busy disk, as much as the cropping.
-An interrupted run loses at most the last uncommitted batch, which is simply recomputed.
+A batch is whatever finished within `COMMIT_EVERY` seconds, because each commit syncs the whole
+disk, which costs the same for one crop or hundreds. An interrupted run loses at most that
+much work, which is simply recomputed.
 Each commit first flushes the crops (stored without per-file fsync) with one `sync_all()`,
 so no committed entry, and no manifest written after `close()`, names a crop not on disk.
 """
@@ -17,13 +19,14 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
 from curator.atomic import sync_all
 
-CACHE_VERSION = 2  # bump when worker output changes meaning, to orphan old entries
-_BATCH = 64
+CACHE_VERSION = 3  # bump when worker output changes meaning, to orphan old entries
+COMMIT_EVERY = 10.0  # seconds
 
 
 def params_key(params: dict[str, Any]) -> str:
@@ -39,6 +42,7 @@ class CacheDB:
         self._db.execute("CREATE TABLE IF NOT EXISTS entries (layer TEXT, key TEXT, source TEXT, data TEXT, "
                          "PRIMARY KEY (layer, key, source))")
         self._pending = 0
+        self._committed = time.monotonic()
 
     def layer(self, name: str, key: str) -> "ResultCache":
         return ResultCache(self, name, key)
@@ -50,7 +54,7 @@ class CacheDB:
     def _put(self, layer: str, key: str, source_id: str, data: dict) -> None:
         self._db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)", (layer, key, source_id, json.dumps(data, sort_keys=True)))
         self._pending += 1
-        if self._pending >= _BATCH:
+        if time.monotonic() - self._committed >= COMMIT_EVERY:
             self.commit()
 
     def commit(self) -> None:
@@ -59,6 +63,7 @@ class CacheDB:
             sync_all()
         self._db.commit()
         self._pending = 0
+        self._committed = time.monotonic()
 
     def close(self) -> None:
         self.commit()
