@@ -6,12 +6,13 @@ a changed site) cannot stop the others, and each site keeps its own request spac
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import threading
-from concurrent.futures import Future
+import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from curator.collect.sources.base import Source
 from curator.collect.writer import Writer
 
 LOG_TAIL = 200  # log lines kept in memory for the diagnosis; the full log is on disk
+EVENT_PAUSE = 0.01  # seconds between reads of gallery-dl's events, so they arrive in batches
 
 
 @dataclass
@@ -81,16 +83,15 @@ def run_source(job: SourceRun, writer: Writer, budget: Budget, on_new: Callable[
     log_path = job.workdir / "gallery-dl.log"
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONIOENCODING": "utf-8"}
     with open(log_path, "w", encoding="utf-8") as log:
-        proc = subprocess.Popen(job.cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                encoding="utf-8", errors="replace", env=env)
+        proc = subprocess.Popen(job.cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        stderr = io.TextIOWrapper(proc.stderr, encoding="utf-8", errors="replace")
         tail: deque[str] = deque(maxlen=LOG_TAIL)
-        reader = threading.Thread(target=_drain, args=(proc.stderr, log, tail), daemon=True)
+        reader = threading.Thread(target=_drain, args=(stderr, log, tail), daemon=True)
         reader.start()
         events = _Events(job, writer, budget, report, on_new)
         try:
-            stopped = events.read(proc.stdout)
+            stopped = events.read(_event_lines(proc.stdout.fileno()))
         finally:
-            events.settle()
             if proc.poll() is None:
                 proc.terminate()
             proc.wait()
@@ -101,6 +102,23 @@ def run_source(job: SourceRun, writer: Writer, budget: Budget, on_new: Callable[
         diag = diagnose(job.source, list(tail), proc.returncode)
         report.status, report.reason, report.advice = "failed", diag.reason, diag.advice
     return report
+
+
+def _event_lines(fd: int, pause: float = EVENT_PAUSE) -> Iterator[str]:
+    """gallery-dl's event lines, read in batches until it exits.
+
+    gallery-dl writes each event the moment it happens. Waking up for every line cost about
+    as much CPU as handling it (a context switch per line, on a path gallery-dl waits on too);
+    pausing between reads lets the lines of the last few milliseconds arrive as one batch.
+    """
+    pending = b""
+    while chunk := os.read(fd, 1 << 16):
+        *lines, pending = (pending + chunk).split(b"\n")
+        for line in lines:
+            yield line.decode("utf-8", "replace")
+        time.sleep(pause)
+    if pending:
+        yield pending.decode("utf-8", "replace")
 
 
 def _drain(stream, log, tail: deque[str]) -> None:
@@ -115,10 +133,9 @@ class _Events:
     def __init__(self, job: SourceRun, writer: Writer, budget: Budget, report: SourceReport,
                  on_new: Callable[[], None]) -> None:
         self.job, self.writer, self.budget, self.report, self.on_new = job, writer, budget, report, on_new
-        self.pending: list[Future] = []
         self.seen_would: set[str] = set()
 
-    def read(self, lines) -> bool:
+    def read(self, lines: Iterator[str]) -> bool:
         """Consume lines until gallery-dl exits; True when a limit stopped it."""
         counters = {"found": "found", "already": "already", "failed": "failed"}
         for line in lines:
@@ -133,7 +150,11 @@ class _Events:
 
     def _new(self, rest: str) -> bool:
         _key, _, path = rest.partition("\t")
-        self.pending.append(self.writer.submit(self.job.source, Path(path)))
+        try:
+            self.writer.ingest_new(self.job.source, Path(path))
+        except (OSError, LookupError):  # the staged file vanished or its metadata line is unreadable
+            self.report.failed += 1
+            return False
         self.report.new += 1
         self.on_new()
         return self._hit_limit(self.report.new)
@@ -150,10 +171,3 @@ class _Events:
     def _hit_limit(self, count: int) -> bool:
         over_total = not self.budget.take()
         return over_total or bool(self.job.limit and count >= self.job.limit)
-
-    def settle(self) -> None:
-        """Wait for this source's ingests; a file that could not be stored counts as failed."""
-        for fut in self.pending:
-            if fut.exception() is not None:  # staged file vanished or its sidecar is unreadable
-                self.report.new -= 1
-                self.report.failed += 1

@@ -14,7 +14,6 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
@@ -28,8 +27,8 @@ from manifests.io import now_iso
 
 
 def _imageio():
-    # Imported on first use: numpy and Pillow take a few hundred milliseconds to load, which a
-    # pool thread spends while gallery-dl starts up instead of before it.
+    # Imported on first use: Pillow takes a few tens of milliseconds to load, which a background
+    # thread spends while gallery-dl starts up instead of before it (see Writer.__init__).
     from curator import imageio
 
     return imageio
@@ -148,33 +147,34 @@ class Journal:
 
 
 class Writer:
-    """Ingests staged files on a few threads, so hashing and probing overlap the downloads.
+    """Ingests each staged file as gallery-dl reports it, on the thread reading that source's events.
 
-    Staged files are deleted in batches, after the journal lines that replace them are synced;
+    Ingesting costs about 0.1 ms of CPU per file (hash, header probe, link, journal line); a
+    thread pool for it cost more than that again in hand-offs and lock contention, and stole
+    the CPU gallery-dl itself needed. Staged files are deleted in batches, after the journal lines that replace them are synced;
     a kill before that leaves them to the next sweep, which re-journals them (merging is idempotent).
     A batch is whatever arrived within `sync_every` seconds: a system-wide sync costs the same for
     one file or a thousand, and on a fast site a count-based batch would sync many times a second.
     """
 
-    def __init__(self, ws: Workspace, journal: Journal, threads: int = 4, sync_every: float = 10.0) -> None:
+    def __init__(self, ws: Workspace, journal: Journal, sync_every: float = 10.0) -> None:
         self.ws = ws
         self.journal = journal
         self.filters = ws.config.collect.filters
         self.max_pixels = ws.config.import_.max_pixels
         self.sync_every = sync_every
         self._synced = time.monotonic()
-        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="collect-ingest")
-        self._pool.submit(_imageio)
+        threading.Thread(target=_imageio, name="collect-import", daemon=True).start()
         self._logs: dict[Path, MetadataLog] = {}
         self._staged: list[Path] = []
         self._lock = threading.Lock()
 
-    def submit(self, source: Source, path: Path) -> Future[Item]:
-        return self._pool.submit(self._ingest_new, source, path)
-
-    def _ingest_new(self, source: Source, path: Path) -> Item:
+    def ingest_new(self, source: Source, path: Path) -> Item:
+        """Ingest a file gallery-dl has just finished; raises OSError or LookupError if it cannot."""
         with self._lock:
-            log = self._logs.setdefault(path.parent, MetadataLog(path.parent))
+            log = self._logs.get(path.parent)
+            if log is None:
+                log = self._logs[path.parent] = MetadataLog(path.parent)
         return self.ingest(source, path, log.lookup(path))
 
     def ingest(self, source: Source, path: Path, meta: dict[str, Any]) -> Item:
@@ -200,7 +200,6 @@ class Writer:
             p.unlink(missing_ok=True)  # cheap: the store holds another link to the same data
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True)
         self.flush()
         self.journal.close()
         for staging, log in self._logs.items():
