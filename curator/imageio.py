@@ -93,9 +93,10 @@ def _orientation(img: Image.Image, decoded: bool) -> int:
     if decoded or img.format != "PNG":
         return img.getexif().get(0x0112, 1)
     # Pillow would decode a PNG to look for an eXIf chunk after the pixels; read one before them only.
+    if "exif" not in img.info:
+        return 1
     exif = Image.Exif()
-    if "exif" in img.info:
-        exif.load(img.info["exif"])
+    exif.load(img.info["exif"])
     return exif.get(0x0112, 1)
 
 

@@ -187,3 +187,20 @@ def test_cli_reports_user_errors_in_one_line(ws):
     proc = subprocess.run([sys.executable, "-m", "curator.cli.app", "-w", str(ws.root), "collect", "elf",
                            "--source", "danbooru=ftp://x"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "must start with http" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_journal_keeps_items_a_killed_run_left_even_after_a_torn_line(tmp_path):
+    from curator.collect.writer import Journal
+    from manifests import Item
+
+    path = tmp_path / "journal.jsonl"
+    first, second = Item(id="a" * 64, bytes=1), Item(id="b" * 64, bytes=2)
+    path.write_text(first.model_dump_json(exclude_defaults=True) + "\n" + '{"id": "cut sh')  # killed mid-line
+    journal = Journal(path)
+    journal.append(second)
+    journal.close()
+    assert [it.id for it in journal.items()] == [first.id, second.id]
+    # The file alone (what the next run would read after a kill now) holds both as well.
+    assert [it.id for it in Journal(path).items()] == [first.id, second.id]
+    journal.clear()
+    assert not path.exists() and list(journal.items()) == []

@@ -41,10 +41,13 @@ def print_json(data: Any) -> None:
 @contextmanager
 def progress(description: str, total: int | None = None) -> Iterator[Any]:
     """A Rich progress bar on stderr; yields `advance(done, total)`. Silent when not a terminal."""
+    if not err_console.is_terminal:
+        # Not even the bookkeeping: a stage calls `advance` once per file.
+        yield lambda done, total_now=None: None
+        return
     bar = Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
         TimeElapsedColumn(), TimeRemainingColumn(), console=err_console, transient=True,
-        disable=not err_console.is_terminal,
     )
     with bar:
         task = bar.add_task(description, total=total)

@@ -103,21 +103,38 @@ class MetadataLog:
 
 
 class Journal:
-    """Append-only JSON lines of items not yet in a manifest; a torn last line is ignored."""
+    """Append-only JSON lines of items not yet in a manifest; a torn last line is ignored.
+
+    This run's items are also kept in memory, so folding them into the manifest does not parse
+    them back; only lines a killed earlier run left are read from the file.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
         self._fh: IO[str] | None = None
+        self._earlier = path.stat().st_size if path.is_file() else 0  # bytes left by killed runs
+        self._appended: list[Item] = []
 
     def append(self, item: Item) -> None:
         line = item.model_dump_json(exclude_defaults=True) + "\n"
         with self._lock:
             if self._fh is None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._fh = open(self.path, "a", encoding="utf-8")
+                self._open()
             self._fh.write(line)
             self._fh.flush()  # in the OS now: survives a killed process
+            self._appended.append(item)
+
+    def _open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        torn = False
+        if self._earlier:
+            with open(self.path, "rb") as fh:
+                fh.seek(-1, os.SEEK_END)
+                torn = fh.read(1) != b"\n"
+        self._fh = open(self.path, "a", encoding="utf-8")
+        if torn:  # a kill cut the last line short: start on a fresh line, or the next item is lost with it
+            self._fh.write("\n")
 
     def sync(self) -> None:
         """Make appended lines survive a power cut too (one fsync for a whole batch)."""
@@ -133,17 +150,23 @@ class Journal:
                 self._fh = None
 
     def items(self) -> Iterator[Item]:
-        if not self.path.is_file():
-            return
-        for line in self.path.read_text(encoding="utf-8").splitlines():
-            try:
-                yield Item.model_validate_json(line)
-            except ValueError:
-                continue  # the line a kill cut short; its file is re-swept or re-fetched
+        """Items killed earlier runs left in the file, then this run's."""
+        if self._earlier:
+            with open(self.path, "rb") as fh:
+                earlier = fh.read(self._earlier).decode("utf-8", "replace")
+            for line in earlier.splitlines():
+                try:
+                    yield Item.model_validate_json(line)
+                except ValueError:
+                    continue  # the line a kill cut short; its file is re-swept or re-fetched
+        with self._lock:
+            appended = list(self._appended)
+        yield from appended
 
     def clear(self) -> None:
         self.close()
         self.path.unlink(missing_ok=True)
+        self._earlier, self._appended = 0, []
 
 
 class Writer:
