@@ -174,10 +174,13 @@ class Writer:
 
     Ingesting costs about 0.1 ms of CPU per file (hash, header probe, link, journal line); a
     thread pool for it cost more than that again in hand-offs and lock contention, and stole
-    the CPU gallery-dl itself needed. Staged files are deleted in batches, after the journal lines that replace them are synced;
-    a kill before that leaves them to the next sweep, which re-journals them (merging is idempotent).
-    A batch is whatever arrived within `sync_every` seconds: a system-wide sync costs the same for
-    one file or a thousand, and on a fast site a count-based batch would sync many times a second.
+    the CPU gallery-dl itself needed.
+
+    Staged files are deleted in batches, after the journal lines that replace them are synced;
+    a kill before that leaves them to the next sweep, which re-journals them (merging is
+    idempotent). A batch is whatever arrived within `sync_every` seconds: a system-wide sync
+    costs the same for one file or a thousand, and on a fast site a count-based batch would
+    sync many times a second.
     """
 
     def __init__(self, ws: Workspace, journal: Journal, sync_every: float = 10.0) -> None:
