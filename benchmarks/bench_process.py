@@ -106,6 +106,8 @@ def _per_image_cpu(template: Path, paths: list[str], names: list[str], repeats: 
     raw, stage = [], []
     for _ in range(repeats):
         shutil.rmtree(scratch, ignore_errors=True)  # a store that already holds a crop skips writing it
+        for prefix in range(256):  # but a workspace's store has its folders already: sources live there
+            (scratch / f"{prefix:02x}").mkdir(parents=True)
         start = time.process_time()
         for path in paths:
             _raw_one(path)
