@@ -10,7 +10,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from curator.atomic import write_bytes
+from curator.atomic import create_bytes
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -50,7 +50,7 @@ class ObjectStore:
         oid = oid or sha256_bytes(data)
         target = self.path(oid)
         if not target.exists():
-            write_bytes(target, data, durable)
+            create_bytes(target, data, durable)
         return oid
 
     def get_bytes(self, oid: str) -> bytes:

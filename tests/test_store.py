@@ -23,3 +23,18 @@ def test_verify_names_missing_and_changed(tmp_path):
     store.path(b).unlink()
     assert store.verify(a) == "changed"
     assert store.verify(b) == "missing"
+
+
+def test_create_bytes_writes_once_and_leaves_no_temporary_names(tmp_path, monkeypatch):
+    import curator.atomic as atomic
+
+    for tmpfile in (atomic._has_tmpfile, False):  # the O_TMPFILE way where there is one, and the portable way
+        monkeypatch.setattr(atomic, "_has_tmpfile", tmpfile)
+        root = tmp_path / str(tmpfile)
+        target = root / "ab" / "object"  # its folder does not exist yet
+        assert atomic.create_bytes(target, b"first", durable=False) is True
+        assert target.read_bytes() == b"first"
+        if tmpfile:
+            assert atomic.create_bytes(target, b"second") is False  # write-once: the first bytes stay
+            assert target.read_bytes() == b"first"
+        assert [p.name for p in (root / "ab").iterdir()] == ["object"]

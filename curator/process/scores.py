@@ -12,6 +12,9 @@ import numpy as np
 ANALYSIS_SIDE = 128
 
 
+LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+
+
 def crop_scores(rgb: np.ndarray) -> dict[str, float]:
     """Sharpness, grey-level entropy, colourfulness, dominant-colour share and brightness of an RGB crop (H x W x 3, uint8)."""
     import cv2
@@ -19,20 +22,20 @@ def crop_scores(rgb: np.ndarray) -> dict[str, float]:
     # OpenCV's area shrink is Pillow's box filter (within one grey level of rounding) at a tenth of the cost.
     small8 = cv2.resize(rgb, (ANALYSIS_SIDE, ANALYSIS_SIDE), interpolation=cv2.INTER_AREA)
     small = small8.astype(np.float32) / 255.0
-    grey = small @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
-    hist = np.bincount((grey * 255).astype(np.uint8).ravel(), minlength=256) / grey.size
+    grey = small @ LUMA
+    # Histograms and channel extremes through OpenCV, on bytes: numpy's bincount and its strided
+    # per-channel maximum took 0.15 ms of the 0.4 ms a crop's scores cost (same values, to the digit).
+    hist = cv2.calcHist([(grey * 255).astype(np.uint8)], [0], None, [256], [0, 256]).ravel() / grey.size
     nonzero = hist[hist > 0]
-    # 4 bits per channel (the top half of each byte): JPEG noise and gradients inside one flat fill still count as one colour.
-    top = (small8 >> 4).astype(np.uint16)
-    codes = (top[..., 0] << 8) | (top[..., 1] << 4) | top[..., 2]
-    # Channel-wise maximum/minimum in bytes, not max(axis=2) on floats: numpy reduces a length-3 axis about 4x slower.
-    r, g, b = small8[..., 0], small8[..., 1], small8[..., 2]
-    spread = np.maximum(np.maximum(r, g), b) - np.minimum(np.minimum(r, g), b)
+    # 4 bits per channel (16 bins each): JPEG noise and gradients inside one flat fill still count as one colour.
+    colours = cv2.calcHist([small8], [0, 1, 2], None, [16, 16, 16], [0, 256, 0, 256, 0, 256])
+    r, g, b = cv2.split(small8)
+    spread = cv2.subtract(cv2.max(cv2.max(r, g), b), cv2.min(cv2.min(r, g), b))
     scores = {
         "sharpness": float(np.abs(cv2.Laplacian(grey, cv2.CV_32F)).mean()),
         "entropy": float(-(nonzero * np.log2(nonzero)).sum()),
-        "colourfulness": float(spread.mean()) / 255.0,
-        "dominant": float(np.bincount(codes.ravel()).max() / codes.size),
+        "colourfulness": cv2.mean(spread)[0] / 255.0,
+        "dominant": float(colours.max()) / grey.size,
         "brightness": float(grey.mean()),
     }
     return {k: round(v, 4) for k, v in scores.items()}

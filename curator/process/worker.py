@@ -127,7 +127,7 @@ class Worker:
         flat = flatten(rgba, self.settings.crop.background)
         rgb = np.asarray(flat)
         result.hashes = _source_hashes(flat)
-        result.sharpness = round(hashing.sharpness(flat), 2)
+        result.sharpness = round(hashing.sharpness(rgb), 2)
         alpha = np.asarray(rgba.getchannel("A"))
         chain = _boxes_from_json(task.detection) if task.detection else self.chain.run(rgb, alpha)
         result.detector, result.detection = chain.detector, _boxes_to_json(chain)
