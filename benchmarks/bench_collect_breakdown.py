@@ -1,11 +1,14 @@
-"""Where `curator collect`'s time per item goes: bare gallery-dl, curator, and curator with its ingest switched off.
+"""Where `curator collect`'s time per item goes: bare gallery-dl, gallery-dl as curator configures it, curator, and curator with its ingest switched off.
 
 A diagnostic companion to bench_collect.py. The fake booru runs in a process of its own (as a
 real site would not share the benchmark's), and each curator run reports its own CPU apart
-from its gallery-dl child's. "Ingest off" leaves every finished file staged, as a killed run
-would, so it costs gallery-dl under curator's configuration plus the event reading; the gap
-from it to the full curator run is the per-file ingest plus the end-of-run manifest. Per-item
-figures are slopes between a search finding all --posts posts and one finding the first --small.
+from its gallery-dl child's. "gallery-dl, curator's config" runs gallery-dl alone with the very
+configuration and input file curator writes (download archive, per-file metadata log, response
+headers, filters, event lines): what the features the collect issue asks for cost gallery-dl
+before curator does anything. "Ingest off" leaves every finished file staged, as a killed run
+would, so it adds curator's start-up and event reading; the gap from it to the full curator run
+is the per-file ingest plus the end-of-run manifest. Per-item figures are slopes between a
+search finding all --posts posts and one finding the first --small.
 
 On a shared 2-core machine wall times vary by tens of percent between runs: use many rounds and
 compare arms only within one run.
@@ -48,7 +51,7 @@ sys.argv = ["curator", *sys.argv[1:]]
 main()
 """
 
-ARMS = ("gallery-dl", "curator", "curator, ingest off")
+ARMS = ("gallery-dl", "gallery-dl, curator's config", "curator", "curator, ingest off")
 
 
 def serve(posts: int, small: int, size: int, url: "mp.Queue[str]") -> None:
@@ -80,6 +83,29 @@ def run_curator(root: str, out: Path, tag: str, ingest_off: bool) -> tuple[float
     return wall, own, total - own
 
 
+def configured_gallery_dl(root: str, out: Path, tag: str) -> tuple[float, float]:
+    """gallery-dl alone, with the configuration and input file curator would write for this search."""
+    from curator.collect import gallerydl
+    from curator.collect.sources.base import registry
+    from curator.workspace import Workspace
+
+    ws = out / "ws"
+    ws.mkdir()
+    (ws / "curator.toml").write_text(TOML)
+    cfg = Workspace(ws).config.collect
+    source = registry()["danbooru"](root)
+    config = gallerydl.build_config(source, cfg, cfg.site(source.name), out / "staging", out / "archive.sqlite3",
+                                    dry_run=False)
+    cmd = gallerydl.command(out, config, gallerydl.input_file(source, [tag]), user_config=False)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONIOENCODING": "utf-8"}  # as curator's runner starts it
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--posts", type=int, default=2000)
@@ -98,11 +124,12 @@ def main() -> None:
             settle()
             for r in range(args.rounds):
                 for arm, search in (list(times) if r % 2 == 0 else list(reversed(times))):
-                    out = Path(tmp) / f"{r}-{arm.replace(' ', '').replace(',', '-')}-{search}"
+                    out = Path(tmp) / f"{r}-{re.sub(r'[^a-z-]', '', arm.replace(' ', '-'))}-{search}"
                     out.mkdir()
                     tag = "elf" if search == "all" else SMALL_TAG
-                    if arm == "gallery-dl":
-                        wall, cpu = bare_gallery_dl(root, out, tag)
+                    if arm.startswith("gallery-dl"):
+                        run = bare_gallery_dl if arm == "gallery-dl" else configured_gallery_dl
+                        wall, cpu = run(root, out, tag)
                         times[arm, search].append((wall, 0.0, cpu))
                     else:
                         times[arm, search].append(run_curator(root, out, tag, ingest_off=arm.endswith("off")))
@@ -117,10 +144,12 @@ def main() -> None:
     print(f"per item, slope between {args.small} and {args.posts} posts of {args.size} px, {args.rounds} rounds "
           "(fake booru in its own process):")
     for arm in ARMS:
-        print(f"  {arm:<20} wall {slope(arm, 0):6.3f} ms   CPU: curator {slope(arm, 1):6.3f} ms, "
+        print(f"  {arm:<29} wall {slope(arm, 0):6.3f} ms   CPU: curator {slope(arm, 1):6.3f} ms, "
               f"gallery-dl {slope(arm, 2):6.3f} ms")
     base = slope("gallery-dl", 0)
     print("  wall ratio to bare gallery-dl: " + ", ".join(f"{arm} {slope(arm, 0) / base:.3f}" for arm in ARMS[1:]))
+    same_job = slope(ARMS[1], 0)
+    print(f"  wall ratio of curator to gallery-dl with curator's config: {slope('curator', 0) / same_job:.3f}")
 
 
 if __name__ == "__main__":

@@ -51,18 +51,15 @@ def create_bytes(path: str | os.PathLike[str], data: bytes, durable: bool = True
     """
     path = Path(path)
     if _has_tmpfile:
-        try:
-            return _link_new(path, data, durable)
-        except FileNotFoundError:
-            path.parent.mkdir(parents=True, exist_ok=True)
+        for _ in range(2):
             try:
                 return _link_new(path, data, durable)
-            except OSError:
-                pass
-        except FileExistsError:
-            return False
-        except OSError:  # no O_TMPFILE here (or no /proc): the portable way
-            pass
+            except FileExistsError:
+                return False
+            except FileNotFoundError:  # the first object under a new prefix: make its folder, try again
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError:  # no O_TMPFILE on this filesystem
+                break
     write_bytes(path, data, durable)
     return True
 
