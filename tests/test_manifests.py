@@ -24,6 +24,16 @@ def test_content_id_is_stable_and_changes_with_content(tmp_path):
     assert io.content_id(other) != m.id
 
 
+def test_items_encoded_once_give_the_canonical_id():
+    # serialise encodes each item once for both the id and the file: the id must still be the
+    # hash of the whole document's canonical JSON.
+    items = [Item(id=OID, bytes=3, label="エルフ", scores={"ü": 0.25}), Item(id=OID2, bytes=4, width=7, height=5)]
+    m = _manifest(items=items, params={"query": "エルフ", "ratio": 0.1, "nested": {"b": [1, 2], "a": None}})
+    manifest_id, text = io.serialise(m)
+    assert manifest_id == io.content_id(m)
+    assert json.loads(text)["id"] == manifest_id
+
+
 def test_file_has_one_item_per_line_and_reads_back_as_the_same_json(tmp_path):
     m = _manifest(params={"nested": {"a": [1, 2]}})
     text = io.dumps(m)
