@@ -40,6 +40,9 @@ def write_bytes(path: str | os.PathLike[str], data: bytes, durable: bool = True)
         fh.write(data)
 
 
+_has_tmpfile = hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd")
+
+
 def create_bytes(path: str | os.PathLike[str], data: bytes, durable: bool = True) -> bool:
     """Create `path` holding `data`, atomically, unless it already exists; False when it did.
 
@@ -53,7 +56,8 @@ def create_bytes(path: str | os.PathLike[str], data: bytes, durable: bool = True
     if _has_tmpfile:
         for _ in range(2):
             try:
-                return _link_new(path, data, durable)
+                _link_new(path, data, durable)
+                return True
             except FileExistsError:
                 return False
             except FileNotFoundError:  # the first object under a new prefix: make its folder, try again
@@ -64,10 +68,7 @@ def create_bytes(path: str | os.PathLike[str], data: bytes, durable: bool = True
     return True
 
 
-_has_tmpfile = hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd")
-
-
-def _link_new(path: Path, data: bytes, durable: bool) -> bool:
+def _link_new(path: Path, data: bytes, durable: bool) -> None:
     fd = os.open(path.parent, os.O_TMPFILE | os.O_WRONLY, 0o644)
     try:
         view = memoryview(data)
@@ -81,7 +82,6 @@ def _link_new(path: Path, data: bytes, durable: bool) -> bool:
         os.link(f"/proc/self/fd/{fd}", path, src_dir_fd=fd, follow_symlinks=True)
     finally:
         os.close(fd)
-    return True
 
 
 def sync_all() -> None:

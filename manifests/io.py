@@ -16,8 +16,7 @@ from curator.errors import CuratorError, first_error
 from manifests.model import SCHEMA_VERSION, Manifest
 
 
-# One encoder for every call: json.dumps with options builds a new one each time, which is a
-# third of the cost of encoding one manifest item.
+# One encoder for every call (json.dumps with options builds a new one each time).
 _canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
 
 
