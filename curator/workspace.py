@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from curator.atomic import write_text
+from commons.atomic import write_text
 from curator.config import CuratorConfig, load_config, render_toml
 from curator.store import ObjectStore
 from manifests.repo import ManifestRepo

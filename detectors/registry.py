@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from curator.errors import CuratorError
+from detectors.errors import DetectorError
 from detectors.base import Detector
 
 ENTRY_POINT_GROUP = "curator.detectors"
@@ -84,14 +84,14 @@ def create(name: str, settings: DetectorSettings = DetectorSettings()) -> Detect
 
         path = Path(name).expanduser()
         if not path.is_file():
-            raise CuratorError(f"detector {name}: no such cascade file")
+            raise DetectorError(f"detector {name}: no such cascade file")
         return CascadeDetector(path.stem, path, "face", min_size=settings.min_size)
     if name in _FACTORIES:
         return _FACTORIES[name](settings)
     ep = _entry_points().get(name)
     if ep is None:
-        raise CuratorError(f"unknown detector {name!r}; known: {', '.join(available())} (or a path to a cascade .xml)")
+        raise DetectorError(f"unknown detector {name!r}; known: {', '.join(available())} (or a path to a cascade .xml)")
     detector = ep.load()(settings)
     if not isinstance(detector, Detector):
-        raise CuratorError(f"detector plug-in {name!r} ({ep.value}) did not return an object with name and detect()")
+        raise DetectorError(f"detector plug-in {name!r} ({ep.value}) did not return an object with name and detect()")
     return detector

@@ -6,8 +6,8 @@ import json
 import re
 from pathlib import Path
 
-from curator.atomic import write_text
-from curator.errors import CuratorError
+from commons.atomic import write_text
+from manifests.errors import ManifestError
 from manifests import io
 from manifests.model import Manifest
 
@@ -47,11 +47,11 @@ class ManifestRepo:
         as_path = Path(ref)
         if as_path.suffix == ".json" or as_path.is_file():
             if not as_path.is_file():
-                raise CuratorError(f"{ref}: no such manifest")
+                raise ManifestError(f"{ref}: no such manifest")
             return as_path
         paths = self.paths()
         if not paths:
-            raise CuratorError(f"no manifests in {self.root} yet: run 'curator import' or 'curator collect' first")
+            raise ManifestError(f"no manifests in {self.root} yet: run 'curator import' or 'curator collect' first")
         if ref == "latest":
             return paths[-1]
         by_stage = [p for p in paths if _NAME.match(p.name).group(2) == ref]
@@ -64,8 +64,8 @@ class ManifestRepo:
             if len(hits) == 1:
                 return hits[0]
             if len(hits) > 1:
-                raise CuratorError(f"{ref}: ambiguous manifest id prefix ({len(hits)} matches)")
-        raise CuratorError(f"{ref}: no manifest with that path, stage or id in {self.root}")
+                raise ManifestError(f"{ref}: ambiguous manifest id prefix ({len(hits)} matches)")
+        raise ManifestError(f"{ref}: no manifest with that path, stage or id in {self.root}")
 
     def load(self, ref: str | Path | None) -> Manifest:
         return io.load(self.resolve(ref))

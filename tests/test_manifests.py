@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from curator.errors import CuratorError
+from manifests.errors import ManifestError
 from manifests import Item, Manifest, ManifestRepo, Reason, io, schema
 from manifests.diff import diff
 
@@ -50,7 +50,7 @@ def test_tampered_file_is_refused(tmp_path):
     data = json.loads(path.read_text())
     data["items"][0]["bytes"] = 999
     path.write_text(json.dumps(data))
-    with pytest.raises(CuratorError, match="does not match its id"):
+    with pytest.raises(ManifestError, match="does not match its id"):
         io.load(path)
 
 
@@ -59,7 +59,7 @@ def test_future_schema_version_gives_clear_error(tmp_path):
     data = json.loads(io.dumps(_manifest()))
     data["schema_version"] = 99
     path.write_text(json.dumps(data))
-    with pytest.raises(CuratorError, match="newer curator"):
+    with pytest.raises(ManifestError, match="newer curator"):
         io.load(path)
 
 
@@ -95,5 +95,5 @@ def test_repo_versions_resolve_and_log(tmp_path):
     assert repo.resolve(io.load(first).id[:8]) == first
     chain = repo.log("latest")
     assert [m.stage for _, m, _ in chain] == ["process", "import"]
-    with pytest.raises(CuratorError):
+    with pytest.raises(ManifestError):
         repo.resolve("nonexistent-stage")

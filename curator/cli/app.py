@@ -10,7 +10,7 @@ import typer
 
 from curator import __version__
 from curator.cli import cluster_cmd, collect_cmd, common, eval_cmd, export_cmd, generate_cmd, import_cmd, init_cmd, manifest_cmd, process_cmd, review_cmd, sample_cmd, train_cmd
-from curator.errors import CuratorError
+from curator.errors import USER_ERRORS
 
 app = typer.Typer(
     name="curator",
@@ -45,9 +45,9 @@ def main(argv: list[str] | None = None) -> None:
     """Console entry point: user errors are one line on stderr and a non-zero exit, never a traceback."""
     try:
         app(args=argv, prog_name="curator")
-    except CuratorError as exc:
+    except USER_ERRORS as exc:
         common.err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(exc.exit_code)
+        sys.exit(getattr(exc, "exit_code", 2))
     except KeyboardInterrupt:
         common.err_console.print("interrupted; run the same command again to resume")
         sys.exit(130)

@@ -34,7 +34,8 @@ def _with_overrides(config: Any, **options: Any) -> Any:
     """The [eval] section with the options given on the command line, validated like the file."""
     from pydantic import ValidationError
 
-    from curator.errors import CuratorError, first_error
+    from commons.validation import first_error
+    from curator.errors import CuratorError
 
     given = {k: v for k, v in options.items() if v is not None}
     try:
@@ -58,7 +59,7 @@ def eval_(
     """Compute metrics for a snapshot against real images; results go to <snapshot>.eval.json."""
     import json
 
-    from curator.atomic import write_text
+    from commons.atomic import write_text
     from curator.evaluate.runner import evaluate, resolve_device
     from curator.evaluate.snapshots import load_snapshot_generator, resolve_snapshot
     from curator.evaluate.stats_cache import StatsCache

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from curator.atomic import write_text
+from commons.atomic import write_text
 from curator.cluster.cache import EmbeddingCache
 from curator.cluster.config import ClusterConfig, ZeroShotConfig
 from curator.cluster.embed import embed

@@ -19,8 +19,8 @@ from typing import IO, Any
 
 from curator.collect.gallerydl import FILE_KEY, HEADERS_KEY, METADATA_LOG, QUERY_KEY
 from curator.collect.sources.base import Source
-from curator.atomic import sync_all
-from curator.store import sha256_bytes
+from commons.atomic import sync_all
+from commons.hashing import sha256_bytes
 from curator.workspace import Workspace
 from manifests import Item, Reason
 from manifests.io import now_iso

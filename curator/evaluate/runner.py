@@ -18,7 +18,7 @@ from curator.evaluate.inception import load_inception, locate_weights
 from curator.evaluate.registry import KIND_PARAMS, KINDS, Metric, Stats, get_metrics
 from curator.evaluate.sources import ManifestImages, ZipImages, generated_batches
 from curator.evaluate.stats_cache import StatsCache, cache_key
-from curator.store import sha256_file
+from commons.hashing import sha256_file
 
 RealImages = ZipImages | ManifestImages
 Progress = Callable[[int, int], object]  # (images done, images in all)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from curator.atomic import write_bytes, write_text
+from commons.atomic import write_bytes, write_text
 
 
 def cache_key(parts: dict[str, Any]) -> str:

@@ -4,7 +4,8 @@ from typing import Literal
 
 from pydantic import Field, ValidationError
 
-from curator.errors import CuratorError, first_error
+from commons.validation import first_error
+from curator.errors import CuratorError
 from curator.section import Section
 
 

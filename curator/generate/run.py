@@ -8,7 +8,7 @@ from pathlib import Path
 
 import torch
 
-from curator.atomic import write_text
+from commons.atomic import write_text
 from curator.generate.layouts import grid, interpolation_frames, save_gif, save_png, style_mix_table, to_pil
 from curator.generate.sampling import map_seeds, parse_layers, synthesize
 from curator.software import software_versions

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from curator.atomic import sync_all
+from commons.atomic import sync_all
 from curator.ingest.reader import iter_files
 from curator.ingest.worker import FileResult, WorkerSettings, ingest_file_safe, init_worker
 from curator.software import software_versions

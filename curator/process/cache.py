@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from curator.atomic import sync_all
+from commons.atomic import sync_all
 
 CACHE_VERSION = 3  # bump when worker output changes meaning, to orphan old entries
 COMMIT_EVERY = 10.0  # seconds

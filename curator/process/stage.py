@@ -75,7 +75,7 @@ def worker_settings(ws: Workspace, cfg: ProcessConfig) -> WorkerSettings:
     animeface_path = cfg.animeface_path
     if "animeface" in cfg.detectors:
         from detectors.animeface import ANIMEFACE
-        from detectors.weights import resolve
+        from commons.weights import resolve
 
         animeface_path = str(resolve(ANIMEFACE, cfg.animeface_path))
     return WorkerSettings(

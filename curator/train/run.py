@@ -10,7 +10,8 @@ from typing import Any, Callable
 
 from pydantic import ValidationError
 
-from curator.errors import CuratorError, first_error
+from commons.validation import first_error
+from curator.errors import CuratorError
 from curator.export.config import ExportConfig
 from curator.workspace import Workspace
 
@@ -81,11 +82,16 @@ def build_options(data: Path, cfg: str, cond: bool, overrides: dict[str, Any]):
 
 
 def start(ws: Workspace, opts, run_dir: Path, workers: int, on_tick: Callable[[dict], None] | None = None):
+    from curator.evaluate.runner import evaluate_snapshot
     from trainers.stylegan2.training_loop import train
 
-    metrics = {"cache_dir": ws.cache_dir("metrics"), "config": ws.config.eval}
+    def measure(G_ema, device) -> dict:
+        # Metrics are curator's business: the trainer only calls back with each snapshot's generator.
+        return evaluate_snapshot(G_ema, Path(opts.data), opts.metrics, opts.metrics_num_gen, ws.cache_dir("metrics"),
+                                 device, ws.config.eval)
+
     try:
-        return train(opts, run_dir, on_tick=on_tick, workers=workers, metrics_kwargs=metrics)
+        return train(opts, run_dir, on_tick=on_tick, workers=workers, on_snapshot=measure)
     except (ValueError, FileNotFoundError) as exc:
         raise CuratorError(str(exc)) from None
 
