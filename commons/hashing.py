@@ -23,5 +23,5 @@ def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
 
 def settings_key(settings: Any, length: int = 64) -> str:
     """sha256 of the settings as canonical JSON: equal settings, equal key, whatever the key order."""
-    text = json.dumps(settings, sort_keys=True, separators=(",", ":"), default=str)
+    text = json.dumps(settings, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:length]

@@ -35,7 +35,7 @@ def cluster(
         result = run_cluster(ws, manifest, cfg, on_progress=advance)
     s = result.stats
     out = {
-        "manifest": str(result.manifest_path), "report": str(result.report_dir), "k": s["k"], "k_method": s["k_method"],
+        "manifest": str(result.manifest_path), "new_version": result.new_version, "report": str(result.report_dir), "k": s["k"], "k_method": s["k_method"],
         "clusters": s["clusters"], "outliers": s["outliers"], "embedding_duplicate_groups": s["embedding_duplicate_groups"],
         "zeroshot": s["zeroshot"], "no_embedding": s["no_embedding"],
     }
@@ -48,7 +48,8 @@ def cluster(
     console.print(
         f"{s['k']} clusters ({s['k_method']}): {sizes}\n"
         f"outliers flagged: {s['outliers']}; embedding near-duplicate groups: {s['embedding_duplicate_groups']}; {zs_line}\n"
-        f"manifest: {result.manifest_path}\nreport: {result.report_dir}"
+        f"manifest: {result.manifest_path}" + ("" if result.new_version else " (unchanged, no new version)")
+        + f"\nreport: {result.report_dir}"
     )
 
 

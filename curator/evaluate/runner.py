@@ -17,8 +17,8 @@ from curator.evaluate.features import Accumulator, InceptionExtractor, collect
 from curator.evaluate.inception import load_inception, locate_weights
 from curator.evaluate.registry import KIND_PARAMS, KINDS, Metric, Stats, get_metrics
 from curator.evaluate.sources import ManifestImages, ZipImages, generated_batches
-from curator.evaluate.stats_cache import StatsCache, cache_key
-from commons.hashing import sha256_file
+from curator.evaluate.stats_cache import StatsCache
+from commons.hashing import settings_key, sha256_file
 
 RealImages = ZipImages | ManifestImages
 Progress = Callable[[int, int], object]  # (images done, images in all)
@@ -69,7 +69,7 @@ def real_statistics(real: RealImages, kinds: list[str], config: EvalConfig, cach
         parts = {"data": real.identity, "kind": k, **KIND_PARAMS[k](config)}
         if acc.uses_inception:
             parts["weights"] = inception.weights_id
-        keys[k] = (cache_key(parts), parts)
+        keys[k] = (settings_key(parts), parts)
     stats: Stats = {}
     for k, (key, _) in keys.items():
         if (hit := cache.load(key)) is not None:

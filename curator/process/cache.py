@@ -16,7 +16,6 @@ so no committed entry, and no manifest written after `close()`, names a crop not
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import time
@@ -24,14 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from commons.atomic import sync_all
+from commons.hashing import settings_key
 
 CACHE_VERSION = 3  # bump when worker output changes meaning, to orphan old entries
 COMMIT_EVERY = 10.0  # seconds
 
 
 def params_key(params: dict[str, Any]) -> str:
-    text = json.dumps({"cache_version": CACHE_VERSION, **params}, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return settings_key({"cache_version": CACHE_VERSION, **params})
 
 
 class CacheDB:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Any, Callable
 
 from pydantic import ValidationError
 
+from commons.hashing import settings_key
 from commons.validation import first_error
 from curator.errors import CuratorError
 from curator.export.config import ExportConfig
@@ -27,8 +27,7 @@ def training_set(ws: Workspace, source: str | None, export: ExportConfig, cond: 
     from curator.export.writer import export_manifest
 
     manifest = ws.manifests.load(source)
-    params = json.dumps({"manifest": manifest.id, "cond": cond, **export.model_dump()}, sort_keys=True)
-    key = hashlib.sha256(params.encode()).hexdigest()[:12]
+    key = settings_key({"manifest": manifest.id, "cond": cond, **export.model_dump()}, length=12)
     out = ws.cache_dir("datasets") / f"{manifest.id[:12]}-{key}.zip"
     if not out.is_file():
         export_manifest(manifest, ws.store, out, export, cond=cond)
