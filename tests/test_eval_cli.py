@@ -131,7 +131,7 @@ def test_user_errors_are_one_line(tmp_path, tiny_run, capsys, args, message):
 def test_real_statistics_are_cached_per_dataset(tmp_path, tiny_run, monkeypatch):
     from curator.evaluate.config import EvalConfig
     from curator.evaluate.inception import FIDInception, randomize_
-    from curator.evaluate.runner import evaluate, evaluate_snapshot
+    from curator.evaluate.run import evaluate, evaluate_snapshot
     from curator.evaluate.sources import ZipImages
     from curator.evaluate.stats_cache import StatsCache
     from trainers.stylegan2.checkpoint import load_generator

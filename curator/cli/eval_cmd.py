@@ -60,7 +60,7 @@ def eval_(
     import json
 
     from commons.atomic import write_text
-    from curator.evaluate.runner import evaluate, resolve_device
+    from curator.evaluate.run import evaluate, resolve_device
     from curator.evaluate.snapshots import load_snapshot_generator, resolve_snapshot
     from curator.evaluate.stats_cache import StatsCache
     from curator.software import software_versions

@@ -29,7 +29,7 @@ def generate(
 ) -> None:
     """Generate images from a snapshot: seed images, and optionally a grid, interpolations (PNG/GIF), style mixing."""
     from curator.errors import CuratorError
-    from curator.evaluate.runner import resolve_device
+    from curator.evaluate.run import resolve_device
     from curator.evaluate.snapshots import load_snapshot_generator, resolve_snapshot
     from curator.generate.run import GenerateOptions, generate as run_generate
     from curator.generate.sampling import parse_seeds

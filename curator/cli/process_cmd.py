@@ -15,7 +15,7 @@ def process(
     as_json: bool = JsonOption,
 ) -> None:
     """Crop every image around its face or subject, reject junk and duplicates with reasons, write a new version."""
-    from curator.process.stage import process_manifest
+    from curator.process.run import process_manifest
 
     ws = workspace()
     with progress("processing") as advance:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from curator.collect import gallerydl
 from curator.collect.config import CollectConfig
-from curator.collect.runner import Budget, SourceReport, SourceRun, run_source
+from curator.collect.source_run import Budget, SourceReport, SourceRun, run_source
 from curator.collect.sources.base import Source, registry
 from curator.collect.writer import Journal, Writer
 from curator.errors import CuratorError

@@ -1,7 +1,7 @@
 """Metrics by name, and the feature kinds they are computed from.
 
 A metric declares the kinds of statistics it needs (``"moments"``, ``"features"``, ``"is"``,
-``"swd"``); the runner gathers each kind once per image set, whatever the number of metrics that
+``"swd"``); `evaluate.run` gathers each kind once per image set, whatever the number of metrics that
 use it, and caches the kinds of the real set. Adding a metric is one class with ``@metric``.
 """
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from curator.process.dedupe import HashEntry, distance, group_duplicates, keeper_key
+from curator.process.hamming import HashEntry, distance, group_duplicates, keeper_key
 from curator.process.hashing import hash_from_hex
 from curator.process.quality import STAGE
 from manifests import Item, Reason

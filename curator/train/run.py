@@ -81,7 +81,7 @@ def build_options(data: Path, cfg: str, cond: bool, overrides: dict[str, Any]):
 
 
 def start(ws: Workspace, opts, run_dir: Path, workers: int, on_tick: Callable[[dict], None] | None = None):
-    from curator.evaluate.runner import evaluate_snapshot
+    from curator.evaluate.run import evaluate_snapshot
     from trainers.stylegan2.training_loop import train
 
     def measure(G_ema, device) -> dict:
