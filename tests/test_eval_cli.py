@@ -117,7 +117,7 @@ def test_eval_swd_against_the_runs_training_set_and_a_manifest(imported_ws, tiny
 @pytest.mark.parametrize("args, message", [
     (["eval", "nowhere", "--metrics", "swd"], "no such checkpoint"),
     (["eval", "RUN", "--metrics", "bogus", "--num", "10"], "unknown metric bogus"),
-    (["eval", "RUN", "--metrics", "swd", "--protocol", "sharp"], "bad option protocol"),
+    (["eval", "RUN", "--metrics", "swd", "--protocol", "sharp"], "--protocol must be legacy-tf or clean"),
     (["generate", "RUN", "--seeds", "x-y", "--out", "o"], "bad seed list"),
     (["generate", "RUN", "--class", "3", "--out", "o"], "unconditional"),
 ])

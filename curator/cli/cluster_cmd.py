@@ -7,7 +7,6 @@ from typing import Optional
 import typer
 
 from curator.cli.common import JsonOption, console, print_json, progress, workspace
-from curator.errors import CuratorError
 
 
 def cluster(
@@ -26,11 +25,8 @@ def cluster(
     from curator.cluster.run import run_cluster
 
     ws = workspace()
-    overrides = {"embedder": embedder, "k": k, "k_method": k_method, "second_level": second_level,
-                 "checkpoint": checkpoint, "device": device}
-    if k_method not in (None, "eigengap", "xmeans", "silhouette"):
-        raise CuratorError(f"--k-method must be eigengap, xmeans or silhouette, not {k_method!r}")
-    cfg = ws.config.cluster.model_copy(update={key: v for key, v in overrides.items() if v is not None})
+    cfg = ws.config.cluster.override(embedder=embedder, k=k, k_method=k_method, second_level=second_level,
+                                     checkpoint=checkpoint, device=device)
     with progress("embedding") as advance:
         result = run_cluster(ws, manifest, cfg, on_progress=advance)
     s = result.stats

@@ -19,7 +19,8 @@ from commons.atomic import write_text
 from curator.cluster.cache import EmbeddingCache
 from curator.cluster.config import ClusterConfig, ZeroShotConfig
 from curator.cluster.embed import embed
-from curator.cluster.embedders.base import Embedder, resolve_device
+from commons.device import resolve_device
+from curator.cluster.embedders.base import Embedder
 from curator.cluster.kmeans import Clustering, cluster, second_level
 from curator.cluster.near_duplicates import duplicate_groups
 from curator.cluster.neighbours import nearest, pair_cosine

@@ -10,7 +10,8 @@ from pathlib import Path
 from curator.collect import gallerydl
 from curator.collect.config import CollectConfig
 from curator.collect.source_run import Budget, SourceReport, SourceRun, run_source
-from curator.collect.sources.base import Source, registry
+from curator.collect.sources import registry
+from curator.collect.sources.base import Source
 from curator.collect.writer import Journal, Writer
 from curator.errors import CuratorError
 from curator.workspace import RAW_STAGES, Workspace

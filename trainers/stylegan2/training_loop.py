@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from commons.atomic import write_text
+from commons.device import resolve_device
 from trainers.stylegan2 import checkpoint, distributed
 from trainers.stylegan2.dataset import BatchSequence, ImageZipDataset, batch_loader
 from trainers.stylegan2.grid import grid_inputs, render_grid, save_grid
@@ -258,6 +259,7 @@ def train(opts: TrainOptions, run_dir: Path, on_tick: Callable[[dict], None] | N
 
     `on_snapshot` measures each snapshot when `opts.metrics` names any metric.
     """
+    opts = opts.model_copy(update={"device": str(resolve_device(opts.device))})
     device = torch.device(opts.device)
     dist = distributed.setup(opts.device)
     dataset = ImageZipDataset(opts.data, mirror=opts.mirror, use_labels=opts.c_dim > 0)
