@@ -172,8 +172,8 @@ class Journal:
 class Writer:
     """Ingests each staged file as gallery-dl reports it, on the thread reading that source's events.
 
-    Ingesting costs about 0.1 ms of CPU per file (hash, header probe, link, journal line); a
-    thread pool for it cost more than that again in hand-offs and lock contention, and stole
+    Ingesting is cheap (hash, header probe, link, journal line); a thread pool for it cost
+    more than that again in hand-offs and lock contention, and stole
     the CPU gallery-dl itself needed.
 
     Staged files are deleted in batches, after the journal lines that replace them are synced;

@@ -6,7 +6,7 @@ Thresholds are in neither key, so changing one re-judges cached scores and recom
 nothing; changing a crop setting re-crops but reuses detections.
 
 Entries live in one SQLite file written only by the stage's main process, committed in
-batches: one file per entry cost about 9 ms each on a busy disk, as much as the cropping.
+batches: one file per entry cost as much as the cropping on a busy disk.
 A batch is whatever finished within `COMMIT_EVERY` seconds, because each commit syncs the whole
 disk, which costs the same for one crop or hundreds. An interrupted run loses at most that
 much work, which is simply recomputed.

@@ -29,7 +29,7 @@ from manifests import Item, Manifest
 
 STAGE = "process"
 INLINE_BELOW = 16  # fewer tasks than this run in-process: a pool's start-up would cost more
-# One source per pool message: a source takes tens of milliseconds, so messages cost nothing next to
+# One source per pool message: decoding and detecting a source dwarfs a message, so messages cost nothing next to
 # it, and no worker idles at the end while another finishes a chunk of several.
 CHUNKSIZE = 1
 
