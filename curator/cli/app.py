@@ -37,8 +37,16 @@ def _root(
     common.set_workspace_root(workspace)
 
 
-for module in (init_cmd, sample_cmd, import_cmd, collect_cmd, process_cmd, cluster_cmd, manifest_cmd, review_cmd, eval_cmd, generate_cmd, export_cmd, train_cmd):
-    module.register(app)
+# Every command in the order `curator --help` lists them; each module holds its command's function.
+COMMANDS = {"init": init_cmd.init, "sample": sample_cmd.sample, "import": import_cmd.import_, "collect": collect_cmd.collect,
+            "process": process_cmd.process, "cluster": cluster_cmd.cluster, "manifest": manifest_cmd.manifest_app,
+            "review": review_cmd.review, "eval": eval_cmd.eval_, "generate": generate_cmd.generate,
+            "export": export_cmd.export, "train": train_cmd.train}
+for name, command in COMMANDS.items():
+    if isinstance(command, typer.Typer):
+        app.add_typer(command, name=name)
+    else:
+        app.command(name)(command)
 
 
 def main(argv: list[str] | None = None) -> None:

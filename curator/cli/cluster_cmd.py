@@ -47,7 +47,3 @@ def cluster(
         f"manifest: {result.manifest_path}" + ("" if result.new_version else " (unchanged, no new version)")
         + f"\nreport: {result.report_dir}"
     )
-
-
-def register(app: typer.Typer) -> None:
-    app.command("cluster")(cluster)

@@ -36,7 +36,3 @@ def eval_(
     for name, value in results.items():
         console.print(f"{name:>12}  {value:.4f}")
     console.print(f"written to {result.path}")
-
-
-def register(app: typer.Typer) -> None:
-    app.command("eval")(eval_)

@@ -40,7 +40,3 @@ def export(
     classes = f", {len(result.classes)} classes" if result.classes else ""
     console.print(f"{result.images} images at {result.resolution}px from {result.items} kept items{classes} "
                   f"({result.resized} resized, {result.squared} squared by {cfg.fit})\n{result.path}")
-
-
-def register(app: typer.Typer) -> None:
-    app.command("export")(export)

@@ -39,7 +39,3 @@ def generate(
         print_json({"checkpoint": str(snapshot), "out": str(out), "files": [str(p) for p in paths]})
         return
     console.print(f"{len(paths)} files from {snapshot.name} in {out}")
-
-
-def register(app: typer.Typer) -> None:
-    app.command("generate")(generate)

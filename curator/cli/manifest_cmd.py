@@ -145,7 +145,3 @@ def schema_cmd(out: Optional[Path] = typer.Option(None, "--out", "-o", help="Wri
         write_text(out, text)
     else:
         print(text, end="")
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(manifest_app, name="manifest")

@@ -35,7 +35,3 @@ def process(
         f"{result.computed} images processed, {result.cached} from cache; {stats['duplicate_groups']} duplicate groups\n"
         f"manifest: {result.manifest_path}" + ("" if result.new_version else " (unchanged, no new version)")
     )
-
-
-def register(app: typer.Typer) -> None:
-    app.command("process")(process)

@@ -62,7 +62,3 @@ def train(
 
         counters = stage.start(ws, opts, run_dir, workers, on_tick=on_tick)
     say(f"done at {counters.cur_nimg / 1000:g} kimg; snapshots, fakes*.png, stats.jsonl and plots/ in {run_dir}")
-
-
-def register(app: typer.Typer) -> None:
-    app.command("train")(train)
