@@ -63,8 +63,11 @@ def _find_animeface(config: pytest.Config) -> Path:
     try:
         return resolve(ANIMEFACE, timeout=20)
     except Exception as exc:  # MissingWeightsError: no network, a wrong checksum
-        stop(f"is neither in {SHARED_WEIGHTS} nor in the test cache {cached.parent}; fetching it from "
-             f"{source_url(ANIMEFACE)} failed ({str(exc).split(';')[0]})")
+        detail = str(exc).split(";")[0]  # the product's reason, not its advice (which names the user cache)
+        if "could not be downloaded" in detail:
+            detail = detail[detail.find(" (") + 2 : detail.rfind(")")]
+        stop(f"is neither in {SHARED_WEIGHTS} nor in the test cache {cached.parent}, and fetching it from "
+             f"{source_url(ANIMEFACE)} failed: {detail}")
     finally:
         if saved is None:
             os.environ.pop("CURATOR_CACHE", None)
