@@ -44,10 +44,13 @@ import importlib, importlib.metadata as md, sys, sysconfig
 from pathlib import Path
 
 repo, site = Path(sys.argv[1]).resolve(), Path(sysconfig.get_path("purelib")).resolve()
-inside = [p for p in sys.path if p and (Path(p).resolve() == repo or repo in Path(p).resolve().parents)]
-assert not inside, f"source tree on sys.path: {inside}"
 dist = md.distribution("stylegan-curator")
 tops = dist.read_text("top_level.txt").split()
+# Only the venv's own site-packages may provide curator's packages: not the source tree (a
+# PYTHONPATH, the current folder, .venv's editable .pth), not another install.
+others = [p for p in sys.path if Path(p or ".").resolve() != site
+          and (Path(p or ".").resolve() == repo or any((Path(p or ".") / t / "__init__.py").is_file() for t in tops))]
+assert not others, f"curator's packages are also importable from {others}"
 for name in tops:
     origin = Path(importlib.import_module(name).__file__).resolve()
     assert site in origin.parents, f"{name} imported from {origin}, not from {site}"
