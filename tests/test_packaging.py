@@ -108,7 +108,7 @@ def _fresh_clone(tmp_path: Path) -> Path:
 def _pytest(clone: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in ("CURATOR_TESTS_OFFLINE", "CURATOR_WEIGHTS_MIRROR", "CURATOR_CACHE")}
     clean["PYTHONPATH"] = str(ROOT)
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", *args], cwd=clone,
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", *args], cwd=clone,
                           env={**clean, **env}, capture_output=True, text=True, timeout=300)
 
 
