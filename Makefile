@@ -1,12 +1,16 @@
 # Two commands do all set-up on a fresh machine:
 #   make demo   - create .venv, then run the whole pipeline on the generated sample corpus, offline
 #   make test   - create .venv, then run the test suite
+# Packaging (CI runs smoke-wheel after test):
+#   make dist         - build the sdist and the wheel into dist/ (python -m build, no download)
+#   make smoke-wheel  - check the wheel holds every package file, install it non-editable into a
+#                       fresh venv over .venv's dependencies, run the first commands outside the repo
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test env clean-env
+.PHONY: demo test env clean-env dist smoke-wheel
 
 env: $(STAMP)
 
@@ -28,6 +32,18 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# --no-isolation: the pinned build and setuptools in .venv build it, nothing is downloaded.
+# build makes the sdist first and the wheel from the unpacked sdist, so a file missing from the
+# sdist fails here too.
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --no-isolation --outdir dist .
+	rm -rf *.egg-info
+
+smoke-wheel: dist
+	$(BIN)/python scripts/check_wheel.py dist/*.whl .
+	scripts/wheel_smoke.sh $(BIN)/python dist/*.whl
 
 clean-env:
 	rm -rf $(VENV)

@@ -1,7 +1,9 @@
 """Pretrained files fetched on first use into a per-user cache, checked against a known sha256.
 
 Nothing is committed to the repository; a user who is offline downloads the file once by hand
-and either drops it into the cache folder or names it in curator.toml.
+and either drops it into the cache folder or names it in curator.toml. $CURATOR_WEIGHTS_MIRROR
+fetches every file by name from another place (a mirror inside a network that cannot reach the
+public homes, or a local test server); the checksum is the same either way.
 """
 
 from __future__ import annotations
@@ -33,6 +35,12 @@ def cache_dir() -> Path:
     return Path(root) / "weights"
 
 
+def source_url(spec: WeightsFile) -> str:
+    """$CURATOR_WEIGHTS_MIRROR/<name> when that is set, else the file's public home."""
+    mirror = os.environ.get("CURATOR_WEIGHTS_MIRROR")
+    return f"{mirror.rstrip('/')}/{spec.name}" if mirror else spec.url
+
+
 def resolve(spec: WeightsFile, path: str | os.PathLike[str] | None = None, timeout: float = 30.0) -> Path:
     """The verified local file: `path` if given, else the cached copy, else downloaded into the cache."""
     if path is not None:
@@ -43,16 +51,17 @@ def resolve(spec: WeightsFile, path: str | os.PathLike[str] | None = None, timeo
     target = cache_dir() / spec.name
     if target.is_file() and sha256_file(target) == spec.sha256:
         return target
+    url = source_url(spec)
     try:
-        with urllib.request.urlopen(spec.url, timeout=timeout) as response:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             data = response.read()
     except OSError as exc:
         raise MissingWeightsError(
-            f"{spec.name} is needed and could not be downloaded ({exc}); fetch {spec.url} and put it at {target}, "
+            f"{spec.name} is needed and could not be downloaded from {url} ({exc}); fetch {spec.url} and put it at {target}, "
             f"or set its path in curator.toml"
         ) from None
     digest = hashlib.sha256(data).hexdigest()
     if digest != spec.sha256:
-        raise MissingWeightsError(f"{spec.url}: downloaded file has sha256 {digest[:16]}..., expected {spec.sha256[:16]}...")
+        raise MissingWeightsError(f"{url}: downloaded file has sha256 {digest[:16]}..., expected {spec.sha256[:16]}...")
     write_bytes(target, data)
     return target

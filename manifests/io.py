@@ -105,7 +105,7 @@ def parse(data: Any, source: str = "manifest") -> Manifest:
     if version > SCHEMA_VERSION:
         raise ManifestError(
             f"{source}: written by a newer curator (schema version {version}, this one reads up to "
-            f"{SCHEMA_VERSION}); upgrade curator to read it"
+            f"{SCHEMA_VERSION}); upgrade curator to read it: pip install -U stylegan-curator"
         )
     try:
         return Manifest.model_validate(data)

@@ -1,14 +1,18 @@
-"""Shared fixtures: a small generated corpus and a workspace with it imported.
+"""Shared fixtures: a small generated corpus, a workspace with it imported, third-party weights.
 
-Everything is generated locally and offline; nothing is downloaded at test time.
+Everything is generated locally. The one third-party file the tests need, the anime-face cascade,
+is found the way the product finds it (see `_find_animeface`); when it cannot be had, the session
+stops before any test runs with one message naming the file and where to put it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -17,6 +21,70 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SHARED_WEIGHTS = SHARED / "weights"
+ANIMEFACE_FILE = "lbpcascade_animeface.xml"
+# Set by CI: never download; the file must already be in ../shared/weights or the test cache.
+OFFLINE_ENV = "CURATOR_TESTS_OFFLINE"
+_ANIMEFACE = pytest.StashKey[Path]()
+
+
+def _find_animeface(config: pytest.Config) -> Path:
+    """../shared/weights when present, else the test cache filled by the product's own
+    fetch-with-checksum (`commons.weights.resolve`, which honours $CURATOR_WEIGHTS_MIRROR).
+
+    The test cache is pytest's (.pytest_cache/d/curator/weights), not the user's
+    ~/.cache/curator, so a test run leaves the user's cache alone.
+    """
+    from detectors.animeface import ANIMEFACE
+    from commons.weights import resolve, source_url
+
+    shared = SHARED_WEIGHTS / ANIMEFACE_FILE
+    cache = getattr(config, "cache", None)  # absent under -p no:cacheprovider
+    cache_root = cache.mkdir("curator") if cache is not None else Path(config.rootpath) / ".pytest_cache" / "curator"
+    cached = cache_root / "weights" / ANIMEFACE_FILE
+
+    def stop(why: str) -> NoReturn:
+        pytest.exit(
+            f"{ANIMEFACE_FILE} is needed by the detector and process tests and {why}. Download "
+            f"{ANIMEFACE.url} (sha256 {ANIMEFACE.sha256}) and put it at {shared} (or {cached}), "
+            f"then run the tests again.",
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
+
+    for found in (shared, cached):
+        if found.is_file():
+            if hashlib.sha256(found.read_bytes()).hexdigest() == ANIMEFACE.sha256:
+                return found
+            if found == shared:
+                stop(f"{shared} has the wrong sha256")
+    if os.environ.get(OFFLINE_ENV, "") not in ("", "0"):
+        stop(f"is neither in {SHARED_WEIGHTS} nor in the test cache {cached.parent}, and {OFFLINE_ENV} forbids downloading it")
+    saved = os.environ.get("CURATOR_CACHE")
+    os.environ["CURATOR_CACHE"] = str(cache_root)
+    try:
+        return resolve(ANIMEFACE, timeout=20)
+    except Exception as exc:  # MissingWeightsError: no network, a wrong checksum
+        detail = str(exc).split(";")[0]  # the product's reason, not its advice (which names the user cache)
+        if "could not be downloaded" in detail:
+            detail = detail[detail.find(" (") + 2 : detail.rfind(")")]
+        stop(f"is neither in {SHARED_WEIGHTS} nor in the test cache {cached.parent}, and fetching it from "
+             f"{source_url(ANIMEFACE)} failed: {detail}")
+    finally:
+        if saved is None:
+            os.environ.pop("CURATOR_CACHE", None)
+        else:
+            os.environ["CURATOR_CACHE"] = saved
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Find the cascade once, before the first test, and only when a selected test needs it."""
+    if any("animeface_xml" in getattr(item, "fixturenames", ()) for item in session.items):
+        session.config.stash[_ANIMEFACE] = _find_animeface(session.config)
+
+
+@pytest.fixture(scope="session")
+def animeface_xml(pytestconfig) -> Path:
+    """The verified lbpcascade_animeface.xml (found at collection time; see `_find_animeface`)."""
+    return pytestconfig.stash[_ANIMEFACE]
 
 
 @pytest.fixture(scope="session")

@@ -7,14 +7,12 @@ import hashlib
 import numpy as np
 import pytest
 
-from conftest import SHARED_WEIGHTS
 from commons.weights import MissingWeightsError
 from detectors.errors import DetectorError
 from detectors.base import Box, Detector
 from detectors.registry import DetectorSettings, available, create
 from commons.weights import WeightsFile, resolve
 
-ANIMEFACE_XML = SHARED_WEIGHTS / "lbpcascade_animeface.xml"
 # The astronaut's face in scikit-image's public-domain photo (512 px), by eye.
 ASTRONAUT_FACE = (175, 60, 270, 175)
 
@@ -46,9 +44,9 @@ def test_photo_face_detectors_find_the_astronaut(name, astronaut):
     assert isinstance(create(name), Detector)
 
 
-def test_cascade_path_in_the_chain_and_animeface_from_a_local_file(astronaut):
-    by_path = create(str(ANIMEFACE_XML))
-    by_name = create("animeface", DetectorSettings(animeface_path=str(ANIMEFACE_XML)))
+def test_cascade_path_in_the_chain_and_animeface_from_a_local_file(astronaut, animeface_xml):
+    by_path = create(str(animeface_xml))
+    by_name = create("animeface", DetectorSettings(animeface_path=str(animeface_xml)))
     assert by_path.name == "lbpcascade_animeface" and by_name.name == "animeface"
     # A photo is not an anime face; both must agree and not crash on it.
     assert len(by_path.detect(astronaut)) == len(by_name.detect(astronaut))
@@ -93,17 +91,51 @@ def test_subject_uses_alpha_then_plain_background_then_centre():
     assert centre.kind == "centre" and (centre.x0, centre.x1, centre.height) == (50, 250, 200)
 
 
-def test_weights_offline_without_file_name_the_file_and_where_to_put_it(tmp_path, monkeypatch):
+def test_weights_offline_without_file_name_the_file_and_where_to_put_it(tmp_path, monkeypatch, animeface_xml):
     monkeypatch.setenv("CURATOR_CACHE", str(tmp_path))
+    monkeypatch.delenv("CURATOR_WEIGHTS_MIRROR", raising=False)
     spec = WeightsFile("thing.xml", "http://127.0.0.1:9/thing.xml", "0" * 64)
     with pytest.raises(MissingWeightsError, match=r"thing\.xml.*could not be downloaded.*put it at .*weights/thing\.xml"):
         resolve(spec, timeout=2)
     with pytest.raises(MissingWeightsError, match="no such file"):
         resolve(spec, tmp_path / "absent.xml")
     # A verified copy already in the cache is used without any network.
-    data = ANIMEFACE_XML.read_bytes()
+    data = animeface_xml.read_bytes()
     cached = tmp_path / "weights" / "cached.xml"
     cached.parent.mkdir(parents=True)
     cached.write_bytes(data)
     good = WeightsFile("cached.xml", "http://127.0.0.1:9/cached.xml", hashlib.sha256(data).hexdigest())
     assert resolve(good) == cached
+
+
+def test_weights_mirror_serves_by_name_and_the_checksum_still_decides(tmp_path, monkeypatch):
+    """$CURATOR_WEIGHTS_MIRROR replaces the public home (a mirror, or the fresh-clone check in
+    docs/notes/17-packaging.md); a file whose sha256 differs is refused and not cached."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    served = tmp_path / "served" / "sub"
+    served.mkdir(parents=True)
+    good, bad = b"weights of record", b"something else"
+    (served / "good.bin").write_bytes(good)
+    (served / "bad.bin").write_bytes(bad)
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(served.parent))
+    handler.log_message = lambda *a: None
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("CURATOR_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("CURATOR_WEIGHTS_MIRROR", f"http://127.0.0.1:{server.server_address[1]}/sub/")
+    try:
+        # The public URL is unreachable: only the mirror can have answered.
+        spec = WeightsFile("good.bin", "http://127.0.0.1:9/good.bin", hashlib.sha256(good).hexdigest())
+        path = resolve(spec, timeout=5)
+        assert path == tmp_path / "cache" / "weights" / "good.bin" and path.read_bytes() == good
+        wrong = WeightsFile("bad.bin", "http://127.0.0.1:9/bad.bin", hashlib.sha256(good).hexdigest())
+        with pytest.raises(MissingWeightsError, match=r"127\.0\.0\.1:\d+/sub/bad\.bin: downloaded file has sha256"):
+            resolve(wrong, timeout=5)
+        assert not (tmp_path / "cache" / "weights" / "bad.bin").exists()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert resolve(spec, timeout=5) == path  # the verified copy, with the server gone

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from PIL import Image, PngImagePlugin
 
-from conftest import SHARED_WEIGHTS
 from curator.process.hamming import HashEntry, group_duplicates
 from curator.process.duplicates import Candidate, Thresholds, near_duplicate_groups
 from curator.sample.mascot import MascotSpec, draw_mascot
@@ -58,7 +57,7 @@ def _png(img: Image.Image, note: str) -> bytes:
     return buf.getvalue()
 
 
-def test_sources_with_identical_crops_stay_as_duplicates_not_removals(tmp_path):
+def test_sources_with_identical_crops_stay_as_duplicates_not_removals(tmp_path, animeface_xml):
     from curator.ingest.run import import_paths
     from curator.process.run import process_manifest
 
@@ -70,7 +69,7 @@ def test_sources_with_identical_crops_stay_as_duplicates_not_removals(tmp_path):
     ws = Workspace(tmp_path / "ws")
     ws.init()
     import_paths(ws, [folder], workers=1)
-    (ws.root / "curator.toml").write_text(f'[process]\nanimeface_path = "{SHARED_WEIGHTS / "lbpcascade_animeface.xml"}"\n')
+    (ws.root / "curator.toml").write_text(f'[process]\nanimeface_path = "{animeface_xml}"\n')
     result = process_manifest(Workspace(ws.root), workers=1)
 
     parent = Workspace(ws.root).manifests.load("import")
@@ -84,7 +83,7 @@ def test_sources_with_identical_crops_stay_as_duplicates_not_removals(tmp_path):
     assert [c.id for c in d.status_changed] == [twin.id]
 
 
-def test_dense_families_keep_distinct_characters_and_group_their_copies(tmp_path):
+def test_dense_families_keep_distinct_characters_and_group_their_copies(tmp_path, animeface_xml):
     """40 characters per family share pose and outline: at 8 x 8 hashes this linked distinct ones (precision ~0.3)."""
     from curator.ingest.run import import_paths
     from curator.process.run import process_manifest
@@ -95,7 +94,7 @@ def test_dense_families_keep_distinct_characters_and_group_their_copies(tmp_path
     ws = Workspace(tmp_path / "ws")
     ws.init()
     import_paths(ws, [corpus], workers=1)
-    (ws.root / "curator.toml").write_text(f'[process]\nanimeface_path = "{SHARED_WEIGHTS / "lbpcascade_animeface.xml"}"\n')
+    (ws.root / "curator.toml").write_text(f'[process]\nanimeface_path = "{animeface_xml}"\n')
     manifest = process_manifest(Workspace(ws.root)).manifest
 
     origin, group_of = {}, {}  # item id -> the originals its files are (copies of); file -> its duplicate group

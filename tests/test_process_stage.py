@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SHARED_WEIGHTS
 from curator.process.config import ProcessConfig
 from curator.process.crop import region_for
 from curator.process.run import crop_spec
@@ -25,8 +24,8 @@ JUNK_CODES = {
 }
 
 
-def _configure(root: Path, extra: str = "") -> None:
-    (root / "curator.toml").write_text(f'[process]\nanimeface_path = "{SHARED_WEIGHTS / "lbpcascade_animeface.xml"}"\n{extra}')
+def _configure(root: Path, animeface_xml: Path, extra: str = "") -> None:
+    (root / "curator.toml").write_text(f'[process]\nanimeface_path = "{animeface_xml}"\n{extra}')
 
 
 def _run(root: Path, **kw):
@@ -36,10 +35,10 @@ def _run(root: Path, **kw):
 
 
 @pytest.fixture(scope="module")
-def processed(tmp_path_factory, _imported_template):
+def processed(tmp_path_factory, _imported_template, animeface_xml):
     root = tmp_path_factory.mktemp("process") / "ws"
     shutil.copytree(_imported_template, root)
-    _configure(root)
+    _configure(root, animeface_xml)
     return root, _run(root)
 
 
@@ -161,24 +160,24 @@ def test_manifest_shape_and_diff_report_crops(processed):
     assert not d.added and not d.removed
 
 
-def test_rerun_redoes_nothing_and_a_threshold_change_recomputes_nothing(processed, tmp_path):
+def test_rerun_redoes_nothing_and_a_threshold_change_recomputes_nothing(processed, tmp_path, animeface_xml):
     root, first = processed
     again = _run(root)
     assert (again.computed, again.cached, again.new_version) == (0, first.computed + first.cached, False)
     assert again.manifest_path == first.manifest_path
     copy = tmp_path / "ws"
     shutil.copytree(root, copy)
-    _configure(copy, "max_dominant = 0.3\n")
+    _configure(copy, animeface_xml, "max_dominant = 0.3\n")
     stricter = _run(copy)
     assert stricter.computed == 0 and stricter.new_version
     assert stricter.manifest.stats["reasons"]["dominant_colour"] > first.manifest.stats["reasons"]["dominant_colour"]
 
 
-def test_crop_change_reuses_detections(processed, tmp_path, monkeypatch):
+def test_crop_change_reuses_detections(processed, tmp_path, monkeypatch, animeface_xml):
     root, first = processed
     copy = tmp_path / "ws"
     shutil.copytree(root, copy)
-    _configure(copy, "resolution = 128\npad = 'solid'\n")
+    _configure(copy, animeface_xml, "resolution = 128\npad = 'solid'\n")
 
     def no_detecting(*a, **k):
         raise AssertionError("detector ran although its settings did not change")
@@ -189,10 +188,10 @@ def test_crop_change_reuses_detections(processed, tmp_path, monkeypatch):
     assert all(it.width == 128 for it in result.manifest.items if it.derived_from)
 
 
-def test_cli_process_json_and_clear_errors(tmp_path, imported_ws, capsys):
+def test_cli_process_json_and_clear_errors(tmp_path, imported_ws, capsys, animeface_xml):
     from curator.cli.app import main
 
-    _configure(imported_ws.root, "workers = 1\n")
+    _configure(imported_ws.root, animeface_xml, "workers = 1\n")
     with pytest.raises(SystemExit) as exc:
         main(["-w", str(imported_ws.root), "process", "--json"])
     assert exc.value.code == 0

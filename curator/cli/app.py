@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from curator import __version__
+from curator import DISTRIBUTION, __version__
 from curator.cli import cluster_cmd, collect_cmd, common, eval_cmd, export_cmd, generate_cmd, import_cmd, init_cmd, manifest_cmd, process_cmd, review_cmd, sample_cmd, train_cmd
 from curator.errors import USER_ERRORS
 
@@ -23,7 +23,7 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        print(f"curator {__version__}")
+        print(f"{DISTRIBUTION} {__version__}")
         raise typer.Exit()
 
 
