@@ -86,7 +86,7 @@ def run_curator(root: str, out: Path, tag: str, ingest_off: bool) -> tuple[float
 def configured_gallery_dl(root: str, out: Path, tag: str) -> tuple[float, float]:
     """gallery-dl alone, with the configuration and input file curator would write for this search."""
     from curator.collect import gallerydl
-    from curator.collect.sources.base import registry
+    from curator.collect.sources import registry
     from curator.workspace import Workspace
 
     ws = out / "ws"

@@ -38,7 +38,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from curator.process.config import ProcessConfig
-from curator.process.dedupe import HashEntry, distance, group_duplicates
+from curator.process.hamming import HashEntry, distance, group_duplicates
 from curator.process.duplicates import Thresholds, near_duplicate_groups
 from curator.process.hashing import SOURCE_HASH_SIZE, perceptual_hashes, pixel_hash
 from curator.sample.mascot import FAMILIES, MascotSpec, draw_mascot

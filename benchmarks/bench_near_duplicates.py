@@ -34,7 +34,7 @@ from collections.abc import Callable
 import numpy as np
 
 from curator.process.config import ProcessConfig
-from curator.process.dedupe import HashEntry, exhaustive_pairs, near_pairs
+from curator.process.hamming import HashEntry, exhaustive_pairs, near_pairs
 from curator.process.duplicates import Thresholds, near_duplicate_groups
 from curator.process.hashing import SOURCE_HASH_SIZE, perceptual_hashes
 

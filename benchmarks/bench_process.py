@@ -56,7 +56,7 @@ def _raw_one(path: str) -> int:
 
 
 def _raw(paths: list[str], workers: int, names: list[str]) -> float:
-    from curator.process.stage import CHUNKSIZE, pool_context
+    from curator.process.run import CHUNKSIZE, pool_context
 
     start = time.perf_counter()
     with pool_context().Pool(workers, initializer=_init_raw, initargs=(names, str(ANIMEFACE))) as pool:
@@ -65,7 +65,7 @@ def _raw(paths: list[str], workers: int, names: list[str]) -> float:
 
 
 def _stage(template: Path, workers: int) -> tuple[float, float]:
-    from curator.process.stage import process_manifest
+    from curator.process.run import process_manifest
     from curator.workspace import Workspace
 
     # A fresh copy of the imported workspace per run, kept until the end: deleting hundreds of
@@ -94,7 +94,7 @@ def _per_image_cpu(template: Path, paths: list[str], names: list[str], repeats: 
     import dataclasses
 
     from curator.process import worker
-    from curator.process.stage import worker_settings
+    from curator.process.run import worker_settings
     from curator.workspace import Workspace
 
     ws = Workspace(template)

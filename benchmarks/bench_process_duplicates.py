@@ -118,7 +118,7 @@ def _configure(root: Path, **process: object) -> None:
 
 
 def _run(root: Path) -> Manifest:
-    from curator.process.stage import process_manifest
+    from curator.process.run import process_manifest
 
     return process_manifest(Workspace(root)).manifest
 

@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from curator.cluster.config import ClusterConfig
 from curator.collect.config import CollectConfig
-from curator.errors import CuratorError, first_error
+from commons.validation import first_error
+from curator.errors import CuratorError
 from curator.evaluate.config import EvalConfig
 from curator.export.config import ExportConfig
 from curator.ingest.config import ImportConfig

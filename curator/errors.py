@@ -1,15 +1,16 @@
-"""The one exception type that means "the user asked for something that can't be done".
+"""The errors that mean "the user asked for something that can't be done".
 
-The CLI prints its message as a single line and exits non-zero; anything else is a bug and
-keeps its traceback.
+The CLI prints their message as a single line and exits with code 2; anything else is a bug and
+keeps its traceback. The libraries (manifests, detectors, trainers, commons) raise their own
+error types, since they know nothing of curator; `USER_ERRORS` is where curator adopts them.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from pydantic import ValidationError
+from commons.weights import MissingWeightsError
+from detectors.errors import DetectorError
+from manifests.errors import ManifestError
+from trainers.errors import TrainerError
 
 
 class CuratorError(Exception):
@@ -18,11 +19,5 @@ class CuratorError(Exception):
     exit_code = 2
 
 
-def first_error(exc: "ValidationError") -> tuple[str, str]:
-    """(dotted location, message) of a pydantic ValidationError's first error, for one-line messages."""
-    first = exc.errors()[0]
-    return ".".join(str(p) for p in first["loc"]), first["msg"]
-
-
-class MissingWeightsError(CuratorError):
-    """A pretrained weights file is needed and could not be found or fetched."""
+USER_ERRORS = (CuratorError, ManifestError, DetectorError, TrainerError, MissingWeightsError)
+__all__ = ["USER_ERRORS", "CuratorError", "MissingWeightsError"]

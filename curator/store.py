@@ -6,23 +6,11 @@ same bytes twice is a no-op, so the store deduplicates byte-identical files for 
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
-from curator.atomic import create_bytes
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
+from commons.atomic import create_bytes
+from commons.hashing import sha256_bytes, sha256_file
 
 
 class ObjectStore:
@@ -44,7 +32,7 @@ class ObjectStore:
     def put_bytes(self, data: bytes, oid: str | None = None, durable: bool = True) -> str:
         """Store `data`; return its id. `oid` may be passed when the caller already hashed it.
 
-        Bulk writers pass `durable=False` and call `curator.atomic.sync_all()` once per batch,
+        Bulk writers pass `durable=False` and call `commons.atomic.sync_all()` once per batch,
         before writing the manifest or journal that refers to the objects.
         """
         oid = oid or sha256_bytes(data)

@@ -7,13 +7,15 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from curator.atomic import write_text
+from commons.atomic import write_text
 from curator.config import CuratorConfig, load_config, render_toml
+from curator.software import software_versions
 from curator.store import ObjectStore
 from manifests.repo import ManifestRepo
 
 ENV_VAR = "CURATOR_WORKSPACE"
 CONFIG_NAME = "curator.toml"
+RAW_STAGES = ("import", "collect")  # the stages that add images; each grows the latest of either
 
 
 @dataclass
@@ -40,7 +42,7 @@ class Workspace:
 
     @cached_property
     def manifests(self) -> ManifestRepo:
-        return ManifestRepo(self.root / "manifests")
+        return ManifestRepo(self.root / "manifests", software_versions)
 
     def cache_dir(self, name: str) -> Path:
         path = self.root / "cache" / name

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from detectors.cascade import CascadeDetector
-from detectors.weights import WeightsFile, resolve
+from commons.weights import WeightsFile, resolve
 
 ANIMEFACE = WeightsFile(
     name="lbpcascade_animeface.xml",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from curator.errors import CuratorError
+from detectors.errors import DetectorError
 from detectors.base import Box
 
 
@@ -25,12 +25,12 @@ class CascadeDetector:
         import cv2
 
         if not hasattr(cv2, "CascadeClassifier"):
-            raise CuratorError(f"OpenCV {cv2.__version__} has no CascadeClassifier; install opencv-python-headless<5")
+            raise DetectorError(f"OpenCV {cv2.__version__} has no CascadeClassifier; install opencv-python-headless<5")
         self.name, self.kind = name, kind
         self.min_size, self.scale_factor, self.min_neighbors = min_size, scale_factor, min_neighbors
         self._classifier = cv2.CascadeClassifier(str(path))
         if self._classifier.empty():
-            raise CuratorError(f"{path}: not a readable OpenCV cascade file")
+            raise DetectorError(f"{path}: not a readable OpenCV cascade file")
 
     def detect(self, rgb: np.ndarray, alpha: np.ndarray | None = None) -> list[Box]:
         import cv2

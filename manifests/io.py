@@ -11,8 +11,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from curator.atomic import write_text
-from curator.errors import CuratorError, first_error
+from commons.atomic import write_text
+from commons.validation import first_error
+from manifests.errors import ManifestError
 from manifests.model import SCHEMA_VERSION, Manifest
 
 
@@ -97,12 +98,12 @@ def save(manifest: Manifest, path: str | os.PathLike[str]) -> Manifest:
 def parse(data: Any, source: str = "manifest") -> Manifest:
     """Validate loaded JSON, refusing versions this code does not know."""
     if not isinstance(data, dict):
-        raise CuratorError(f"{source}: not a curator manifest (expected a JSON object)")
+        raise ManifestError(f"{source}: not a curator manifest (expected a JSON object)")
     version = data.get("schema_version")
     if not isinstance(version, int):
-        raise CuratorError(f"{source}: not a curator manifest (no schema_version)")
+        raise ManifestError(f"{source}: not a curator manifest (no schema_version)")
     if version > SCHEMA_VERSION:
-        raise CuratorError(
+        raise ManifestError(
             f"{source}: written by a newer curator (schema version {version}, this one reads up to "
             f"{SCHEMA_VERSION}); upgrade curator to read it: pip install -U stylegan-curator"
         )
@@ -110,7 +111,7 @@ def parse(data: Any, source: str = "manifest") -> Manifest:
         return Manifest.model_validate(data)
     except ValidationError as exc:
         where, msg = first_error(exc)
-        raise CuratorError(f"{source}: invalid manifest at {where}: {msg} ({exc.error_count()} error(s))") from None
+        raise ManifestError(f"{source}: invalid manifest at {where}: {msg} ({exc.error_count()} error(s))") from None
 
 
 def load(path: str | os.PathLike[str], check_id: bool = True) -> Manifest:
@@ -118,14 +119,14 @@ def load(path: str | os.PathLike[str], check_id: bool = True) -> Manifest:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise CuratorError(f"{path}: no such manifest") from None
+        raise ManifestError(f"{path}: no such manifest") from None
     except OSError as exc:
-        raise CuratorError(f"{path}: cannot read ({exc.strerror})") from None
+        raise ManifestError(f"{path}: cannot read ({exc.strerror})") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise CuratorError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+        raise ManifestError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
     manifest = parse(data, str(path))
     if check_id and manifest.id is not None and manifest.id != content_id(manifest):
-        raise CuratorError(f"{path}: content does not match its id {manifest.id[:12]} (edited by hand?)")
+        raise ManifestError(f"{path}: content does not match its id {manifest.id[:12]} (edited by hand?)")
     return manifest

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from curator.store import sha256_file
+from commons.hashing import sha256_file
 from manifests.model import Manifest
 
 

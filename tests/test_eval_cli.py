@@ -117,7 +117,7 @@ def test_eval_swd_against_the_runs_training_set_and_a_manifest(imported_ws, tiny
 @pytest.mark.parametrize("args, message", [
     (["eval", "nowhere", "--metrics", "swd"], "no such checkpoint"),
     (["eval", "RUN", "--metrics", "bogus", "--num", "10"], "unknown metric bogus"),
-    (["eval", "RUN", "--metrics", "swd", "--protocol", "sharp"], "bad option protocol"),
+    (["eval", "RUN", "--metrics", "swd", "--protocol", "sharp"], "--protocol must be legacy-tf or clean"),
     (["generate", "RUN", "--seeds", "x-y", "--out", "o"], "bad seed list"),
     (["generate", "RUN", "--class", "3", "--out", "o"], "unconditional"),
 ])
@@ -131,7 +131,7 @@ def test_user_errors_are_one_line(tmp_path, tiny_run, capsys, args, message):
 def test_real_statistics_are_cached_per_dataset(tmp_path, tiny_run, monkeypatch):
     from curator.evaluate.config import EvalConfig
     from curator.evaluate.inception import FIDInception, randomize_
-    from curator.evaluate.runner import evaluate, evaluate_snapshot
+    from curator.evaluate.run import evaluate, evaluate_snapshot
     from curator.evaluate.sources import ZipImages
     from curator.evaluate.stats_cache import StatsCache
     from trainers.stylegan2.checkpoint import load_generator

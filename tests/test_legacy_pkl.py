@@ -13,7 +13,7 @@ import pytest
 import torch
 from torch import nn
 
-from curator.errors import CuratorError
+from trainers.errors import TrainerError
 from trainers.stylegan2.legacy_pkl import load_official_pkl
 
 # What the official loader would exec; if it ran, the sentinel file would appear.
@@ -138,7 +138,7 @@ def test_refuses_a_pickle_that_calls_code(tmp_path, make):
     sentinel = tmp_path / "sentinel"
     pkl = tmp_path / "evil.pkl"
     _dump({"G_ema": make(sentinel)}, pkl)
-    with pytest.raises(CuratorError, match="refuse to run"):
+    with pytest.raises(TrainerError, match="refuse to run"):
         load_official_pkl(pkl)
     assert not sentinel.exists()
 
@@ -159,7 +159,7 @@ def test_refuses_code_hidden_in_a_tensor_storage(tmp_path):
     sentinel = tmp_path / "sentinel"
     pkl = tmp_path / "evil.pkl"
     _dump({"G_ema": _EvilStorage(sentinel)}, pkl)
-    with pytest.raises(CuratorError, match="refuse to run"):
+    with pytest.raises(TrainerError, match="refuse to run"):
         load_official_pkl(pkl)
     assert not sentinel.exists()
 
@@ -167,7 +167,7 @@ def test_refuses_code_hidden_in_a_tensor_storage(tmp_path):
 def test_plain_state_dict_pickle_is_not_a_network_pickle(tmp_path):
     pkl = tmp_path / "plain.pkl"
     _dump({"G_ema": {"w": torch.ones(2)}}, pkl)
-    with pytest.raises(CuratorError, match="not a StyleGAN2-ADA pickle"):
+    with pytest.raises(TrainerError, match="not a StyleGAN2-ADA pickle"):
         load_official_pkl(pkl)
-    with pytest.raises(CuratorError, match="no such network pickle"):
+    with pytest.raises(TrainerError, match="no such network pickle"):
         load_official_pkl(tmp_path / "missing.pkl")

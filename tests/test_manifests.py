@@ -1,10 +1,11 @@
+import itertools
 import json
 
 import pytest
 
-from curator.errors import CuratorError
 from manifests import Item, Manifest, ManifestRepo, Reason, io, schema
 from manifests.diff import diff
+from manifests.errors import ManifestError
 
 OID = "a" * 64
 OID2 = "b" * 64
@@ -50,7 +51,7 @@ def test_tampered_file_is_refused(tmp_path):
     data = json.loads(path.read_text())
     data["items"][0]["bytes"] = 999
     path.write_text(json.dumps(data))
-    with pytest.raises(CuratorError, match="does not match its id"):
+    with pytest.raises(ManifestError, match="does not match its id"):
         io.load(path)
 
 
@@ -59,7 +60,7 @@ def test_future_schema_version_gives_clear_error(tmp_path):
     data = json.loads(io.dumps(_manifest()))
     data["schema_version"] = 99
     path.write_text(json.dumps(data))
-    with pytest.raises(CuratorError, match="newer curator"):
+    with pytest.raises(ManifestError, match="newer curator"):
         io.load(path)
 
 
@@ -95,5 +96,28 @@ def test_repo_versions_resolve_and_log(tmp_path):
     assert repo.resolve(io.load(first).id[:8]) == first
     chain = repo.log("latest")
     assert [m.stage for _, m, _ in chain] == ["process", "import"]
-    with pytest.raises(CuratorError):
+    with pytest.raises(ManifestError):
         repo.resolve("nonexistent-stage")
+
+
+def test_commit_writes_a_version_once_whatever_its_time_and_software(tmp_path):
+    calls = itertools.count(1)
+    repo = ManifestRepo(tmp_path / "manifests", software=lambda: {"curator": str(next(calls))})
+    items = [Item(id=OID, bytes=3), Item(id=OID2, bytes=4)]
+    path, is_new, root = repo.commit(None, "import", {"paths": ["a"]}, items)
+    assert is_new and root.stats["items"] == 2 and root.software == {"curator": "1"}
+    assert repo.commit(None, "import", {"paths": ["a"]}, [it.model_copy() for it in items]) == (path, False, root)
+
+    processed = [Item(id=OID, bytes=3, cluster=1)]
+    child, is_new, made = repo.commit(root, "process", {"t": 1}, processed, {"crops": 1})
+    assert is_new and made.parent == root.id and made.stats["crops"] == 1 and made.stats["kept"] == 1
+    # Same parent, parameters and items: the existing version, though created later by other software.
+    again = repo.commit(root, "process", {"t": 1}, [Item(id=OID, bytes=3, cluster=1)], {"crops": 1})
+    assert again.path == child and not again.is_new and again.manifest.id == made.id
+    # A different parameter is a different version, and so is a different parent.
+    assert repo.commit(root, "process", {"t": 2}, processed).is_new
+    # A stage run on its own output that changes no item adds nothing: the parent it was given.
+    latest = repo.latest(["process"])
+    assert repo.commit(latest, "process", {"t": 3}, list(latest.items)) == (repo.latest_path(), False, latest)
+    assert [v.stage for v in repo.versions()] == ["import", "process", "process"]
+    assert repo.latest(["import"]).id == root.id and repo.latest(["review"]) is None

@@ -27,8 +27,8 @@ README = (ROOT / "README.md").read_text()
 
 def test_one_name_and_one_version_everywhere(capsys):
     from curator.cli.app import main
-    from curator.errors import CuratorError
     from manifests import io
+    from manifests.errors import ManifestError
     from manifests.model import SCHEMA_VERSION
 
     project = PYPROJECT["project"]
@@ -43,7 +43,7 @@ def test_one_name_and_one_version_everywhere(capsys):
     # The README installs this project, never the unrelated `curator` on PyPI.
     assert f"pip install {curator.DISTRIBUTION}\n" in README or f"pip install {curator.DISTRIBUTION} " in README
     assert not re.search(r"pip install (-U )?curator\b", README)
-    with pytest.raises(CuratorError, match=f"pip install -U {curator.DISTRIBUTION}"):
+    with pytest.raises(ManifestError, match=f"pip install -U {curator.DISTRIBUTION}"):
         io.parse({"schema_version": SCHEMA_VERSION + 1})
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PIL import Image, PngImagePlugin
 
-from curator.process.dedupe import HashEntry, group_duplicates
+from curator.process.hamming import HashEntry, group_duplicates
 from curator.process.duplicates import Candidate, Thresholds, near_duplicate_groups
 from curator.sample.mascot import MascotSpec, draw_mascot
 from curator.workspace import Workspace
@@ -59,7 +59,7 @@ def _png(img: Image.Image, note: str) -> bytes:
 
 def test_sources_with_identical_crops_stay_as_duplicates_not_removals(tmp_path, animeface_xml):
     from curator.ingest.run import import_paths
-    from curator.process.stage import process_manifest
+    from curator.process.run import process_manifest
 
     img, _ = draw_mascot(MascotSpec("cat", size=128))
     folder = tmp_path / "in"
@@ -86,7 +86,7 @@ def test_sources_with_identical_crops_stay_as_duplicates_not_removals(tmp_path, 
 def test_dense_families_keep_distinct_characters_and_group_their_copies(tmp_path, animeface_xml):
     """40 characters per family share pose and outline: at 8 x 8 hashes this linked distinct ones (precision ~0.3)."""
     from curator.ingest.run import import_paths
-    from curator.process.stage import process_manifest
+    from curator.process.run import process_manifest
     from curator.sample import CorpusSpec, generate_corpus
 
     corpus = tmp_path / "corpus"

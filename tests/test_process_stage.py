@@ -10,7 +10,7 @@ import pytest
 
 from curator.process.config import ProcessConfig
 from curator.process.crop import region_for
-from curator.process.stage import crop_spec
+from curator.process.run import crop_spec
 from curator.workspace import Workspace
 from detectors.base import Box
 from manifests import Manifest
@@ -29,7 +29,7 @@ def _configure(root: Path, animeface_xml: Path, extra: str = "") -> None:
 
 
 def _run(root: Path, **kw):
-    from curator.process.stage import process_manifest
+    from curator.process.run import process_manifest
 
     return process_manifest(Workspace(root), **kw)
 

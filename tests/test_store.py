@@ -26,7 +26,7 @@ def test_verify_names_missing_and_changed(tmp_path):
 
 
 def test_create_bytes_writes_once_and_leaves_no_temporary_names(tmp_path, monkeypatch):
-    import curator.atomic as atomic
+    import commons.atomic as atomic
 
     for tmpfile in (atomic._has_tmpfile, False):  # the O_TMPFILE way where there is one, and the portable way
         monkeypatch.setattr(atomic, "_has_tmpfile", tmpfile)

@@ -10,7 +10,7 @@ import typer
 
 from curator import DISTRIBUTION, __version__
 from curator.cli import cluster_cmd, collect_cmd, common, eval_cmd, export_cmd, generate_cmd, import_cmd, init_cmd, manifest_cmd, process_cmd, review_cmd, sample_cmd, train_cmd
-from curator.errors import CuratorError
+from curator.errors import USER_ERRORS
 
 app = typer.Typer(
     name="curator",
@@ -37,17 +37,25 @@ def _root(
     common.set_workspace_root(workspace)
 
 
-for module in (init_cmd, sample_cmd, import_cmd, collect_cmd, process_cmd, cluster_cmd, manifest_cmd, review_cmd, eval_cmd, generate_cmd, export_cmd, train_cmd):
-    module.register(app)
+# Every command in the order `curator --help` lists them; each module holds its command's function.
+COMMANDS = {"init": init_cmd.init, "sample": sample_cmd.sample, "import": import_cmd.import_, "collect": collect_cmd.collect,
+            "process": process_cmd.process, "cluster": cluster_cmd.cluster, "manifest": manifest_cmd.manifest_app,
+            "review": review_cmd.review, "eval": eval_cmd.eval_, "generate": generate_cmd.generate,
+            "export": export_cmd.export, "train": train_cmd.train}
+for name, command in COMMANDS.items():
+    if isinstance(command, typer.Typer):
+        app.add_typer(command, name=name)
+    else:
+        app.command(name)(command)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: user errors are one line on stderr and a non-zero exit, never a traceback."""
     try:
         app(args=argv, prog_name="curator")
-    except CuratorError as exc:
+    except USER_ERRORS as exc:
         common.err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(exc.exit_code)
+        sys.exit(getattr(exc, "exit_code", 2))
     except KeyboardInterrupt:
         common.err_console.print("interrupted; run the same command again to resume")
         sys.exit(130)

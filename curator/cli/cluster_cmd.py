@@ -7,7 +7,6 @@ from typing import Optional
 import typer
 
 from curator.cli.common import JsonOption, console, print_json, progress, workspace
-from curator.errors import CuratorError
 
 
 def cluster(
@@ -26,16 +25,13 @@ def cluster(
     from curator.cluster.run import run_cluster
 
     ws = workspace()
-    overrides = {"embedder": embedder, "k": k, "k_method": k_method, "second_level": second_level,
-                 "checkpoint": checkpoint, "device": device}
-    if k_method not in (None, "eigengap", "xmeans", "silhouette"):
-        raise CuratorError(f"--k-method must be eigengap, xmeans or silhouette, not {k_method!r}")
-    cfg = ws.config.cluster.model_copy(update={key: v for key, v in overrides.items() if v is not None})
+    cfg = ws.config.cluster.override(embedder=embedder, k=k, k_method=k_method, second_level=second_level,
+                                     checkpoint=checkpoint, device=device)
     with progress("embedding") as advance:
         result = run_cluster(ws, manifest, cfg, on_progress=advance)
     s = result.stats
     out = {
-        "manifest": str(result.manifest_path), "report": str(result.report_dir), "k": s["k"], "k_method": s["k_method"],
+        "manifest": str(result.manifest_path), "new_version": result.new_version, "report": str(result.report_dir), "k": s["k"], "k_method": s["k_method"],
         "clusters": s["clusters"], "outliers": s["outliers"], "embedding_duplicate_groups": s["embedding_duplicate_groups"],
         "zeroshot": s["zeroshot"], "no_embedding": s["no_embedding"],
     }
@@ -48,9 +44,6 @@ def cluster(
     console.print(
         f"{s['k']} clusters ({s['k_method']}): {sizes}\n"
         f"outliers flagged: {s['outliers']}; embedding near-duplicate groups: {s['embedding_duplicate_groups']}; {zs_line}\n"
-        f"manifest: {result.manifest_path}\nreport: {result.report_dir}"
+        f"manifest: {result.manifest_path}" + ("" if result.new_version else " (unchanged, no new version)")
+        + f"\nreport: {result.report_dir}"
     )
-
-
-def register(app: typer.Typer) -> None:
-    app.command("cluster")(cluster)

@@ -72,7 +72,3 @@ def _print_table(reports, dry_run: bool) -> None:
         table.add_row(r.source, str(r.found), str(len(r.would) if dry_run else r.new), str(r.already), str(r.filtered),
                       str(r.failed), escape(status), escape(r.advice or ""))
     console.print(table)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("collect")(collect)

@@ -3,45 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 import typer
 
 from curator.cli.common import JsonOption, console, print_json, progress, workspace
-
-
-def _real_images(ws: Any, data: Optional[str], snapshot: Path, resolution: int) -> Any:
-    """--data (a ZIP, or a manifest reference), else the training set recorded with the run."""
-    from curator.errors import CuratorError
-    from curator.evaluate.snapshots import training_data
-    from curator.evaluate.sources import ManifestImages, ZipImages
-
-    if data is None:
-        recorded = training_data(snapshot)
-        if recorded is None:
-            raise CuratorError("no training set recorded with this checkpoint (or it moved): give --data ZIP_OR_MANIFEST")
-        return ZipImages(recorded)
-    if data.lower().endswith(".zip") and Path(data).is_file():
-        return ZipImages(Path(data))
-    manifest = ws.manifests.load(data)
-    objects = [it.object for it in manifest.kept() if it.object]
-    if not objects:
-        raise CuratorError(f"manifest {manifest.id[:12]} has no kept images")
-    return ManifestImages(ws.root, manifest.id, objects, resolution)
-
-
-def _with_overrides(config: Any, **options: Any) -> Any:
-    """The [eval] section with the options given on the command line, validated like the file."""
-    from pydantic import ValidationError
-
-    from curator.errors import CuratorError, first_error
-
-    given = {k: v for k, v in options.items() if v is not None}
-    try:
-        return config.model_validate({**config.model_dump(), **given})
-    except ValidationError as exc:
-        where, msg = first_error(exc)
-        raise CuratorError(f"bad option {where}: {msg}") from None
 
 
 def eval_(
@@ -56,35 +22,17 @@ def eval_(
     as_json: bool = JsonOption,
 ) -> None:
     """Compute metrics for a snapshot against real images; results go to <snapshot>.eval.json."""
-    import json
-
-    from curator.atomic import write_text
-    from curator.evaluate.runner import evaluate, resolve_device
-    from curator.evaluate.snapshots import load_snapshot_generator, resolve_snapshot
-    from curator.evaluate.stats_cache import StatsCache
-    from curator.software import software_versions
+    from curator.evaluate.run import run_eval
 
     ws = workspace()
-    config = _with_overrides(ws.config.eval, metrics=[m.strip() for m in metrics.split(",")] if metrics else None,
-                             num=num, protocol=protocol, batch=batch, seed=seed, device=device)
-    snapshot = resolve_snapshot(checkpoint)
-    dev = resolve_device(config.device)
-    G = load_snapshot_generator(snapshot, dev)
-    real = _real_images(ws, data, snapshot, G.img_resolution)
+    cfg = ws.config.eval.override(metrics=[m.strip() for m in metrics.split(",")] if metrics else None,
+                                  num=num, protocol=protocol, batch=batch, seed=seed, device=device)
     with progress("evaluating") as advance:
-        results = evaluate(G, real, config.metrics, config.num, config,
-                           StatsCache(ws.cache_dir("metrics")), dev, advance)
-    record = {"checkpoint": str(snapshot), "real": real.identity, "real_images": real.count,
-              "config": config.model_dump(mode="json"), "results": results, "software": software_versions()}
-    out = snapshot.with_name(snapshot.name.rsplit(".", 1)[0] + ".eval.json")
-    write_text(out, json.dumps(record, indent=1, sort_keys=True) + "\n")
+        result = run_eval(ws, checkpoint, data, cfg, advance)
+    results = result.record["results"]
     if as_json:
-        print_json({**record, "file": str(out)})
+        print_json({**result.record, "file": str(result.path)})
         return
     for name, value in results.items():
         console.print(f"{name:>12}  {value:.4f}")
-    console.print(f"written to {out}")
-
-
-def register(app: typer.Typer) -> None:
-    app.command("eval")(eval_)
+    console.print(f"written to {result.path}")

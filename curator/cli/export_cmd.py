@@ -22,11 +22,10 @@ def export(
     as_json: bool = JsonOption,
 ) -> None:
     """Write the kept items as PNGs in an uncompressed ZIP with dataset.json, as the official trainer reads them."""
-    from curator.export.config import export_config
     from curator.export.writer import export_manifest
 
     ws = workspace()
-    cfg = export_config(ws.config.export, resolution=resolution, fit=fit, xflip=xflip, augment=augment, seed=seed)
+    cfg = ws.config.export.override(resolution=resolution, fit=fit, xflip=xflip, augment=augment, seed=seed)
     m = ws.manifests.load(manifest)
     if out is None:
         out = ws.root / "exports" / f"{m.id[:12]}{'-cond' if cond else ''}.zip"
@@ -41,7 +40,3 @@ def export(
     classes = f", {len(result.classes)} classes" if result.classes else ""
     console.print(f"{result.images} images at {result.resolution}px from {result.items} kept items{classes} "
                   f"({result.resized} resized, {result.squared} squared by {cfg.fit})\n{result.path}")
-
-
-def register(app: typer.Typer) -> None:
-    app.command("export")(export)

@@ -28,28 +28,14 @@ def generate(
     as_json: bool = JsonOption,
 ) -> None:
     """Generate images from a snapshot: seed images, and optionally a grid, interpolations (PNG/GIF), style mixing."""
-    from curator.errors import CuratorError
-    from curator.evaluate.runner import resolve_device
-    from curator.evaluate.snapshots import load_snapshot_generator, resolve_snapshot
-    from curator.generate.run import GenerateOptions, generate as run_generate
+    from curator.generate.run import GenerateOptions, run_generate
     from curator.generate.sampling import parse_seeds
 
-    if noise_mode not in ("const", "random", "none"):
-        raise CuratorError(f"--noise-mode must be const, random or none, not {noise_mode!r}")
-    if gif and not interpolate:
-        raise CuratorError("--gif needs --interpolate")
-    opts = GenerateOptions(seeds=parse_seeds(seeds), truncation_psi=trunc, truncation_cutoff=trunc_cutoff,
-                           class_idx=class_idx, noise_mode=noise_mode, grid=grid, interpolate=interpolate,
-                           frames=frames, gif=gif, style_mix=style_mix, mix_layers=mix_layers)
-    snapshot = resolve_snapshot(checkpoint)
-    dev = resolve_device(device)
-    G = load_snapshot_generator(snapshot, dev)
-    paths = run_generate(G, opts, out, dev, checkpoint=str(snapshot))
+    opts = GenerateOptions().override(seeds=parse_seeds(seeds), truncation_psi=trunc, truncation_cutoff=trunc_cutoff,
+                                      class_idx=class_idx, noise_mode=noise_mode, grid=grid, interpolate=interpolate,
+                                      frames=frames, gif=gif, style_mix=style_mix, mix_layers=mix_layers)
+    snapshot, paths = run_generate(checkpoint, opts, out, device)
     if as_json:
         print_json({"checkpoint": str(snapshot), "out": str(out), "files": [str(p) for p in paths]})
         return
     console.print(f"{len(paths)} files from {snapshot.name} in {out}")
-
-
-def register(app: typer.Typer) -> None:
-    app.command("generate")(generate)

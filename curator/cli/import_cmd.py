@@ -40,7 +40,3 @@ def import_(
         f"{result.files} files read: {result.new_items} new items, {result.new_sources} extra copies of known ones; "
         f"rejected: {rej}\nmanifest: {result.manifest_path}"
     )
-
-
-def register(app: typer.Typer) -> None:
-    app.command("import")(import_)

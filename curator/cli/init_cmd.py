@@ -14,7 +14,3 @@ def init() -> None:
         console.print(f"created {ws.config_path}")
     else:
         console.print(f"{ws.config_path} already exists; left unchanged")
-
-
-def register(app: typer.Typer) -> None:
-    app.command("init")(init)

@@ -137,7 +137,7 @@ def verify_cmd(ref: Optional[str] = RefArg, as_json: bool = JsonOption) -> None:
 @manifest_app.command("schema")
 def schema_cmd(out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to a file instead of stdout.")) -> None:
     """Print the manifest JSON Schema generated from the code."""
-    from curator.atomic import write_text
+    from commons.atomic import write_text
     from manifests import schema
 
     text = json.dumps(schema.generate(), indent=1, sort_keys=True) + "\n"
@@ -145,7 +145,3 @@ def schema_cmd(out: Optional[Path] = typer.Option(None, "--out", "-o", help="Wri
         write_text(out, text)
     else:
         print(text, end="")
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(manifest_app, name="manifest")

@@ -15,7 +15,7 @@ def process(
     as_json: bool = JsonOption,
 ) -> None:
     """Crop every image around its face or subject, reject junk and duplicates with reasons, write a new version."""
-    from curator.process.stage import process_manifest
+    from curator.process.run import process_manifest
 
     ws = workspace()
     with progress("processing") as advance:
@@ -35,7 +35,3 @@ def process(
         f"{result.computed} images processed, {result.cached} from cache; {stats['duplicate_groups']} duplicate groups\n"
         f"manifest: {result.manifest_path}" + ("" if result.new_version else " (unchanged, no new version)")
     )
-
-
-def register(app: typer.Typer) -> None:
-    app.command("process")(process)

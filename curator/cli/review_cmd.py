@@ -67,7 +67,3 @@ def review(
                           + ("close the App tabs" if open_browser else "press Ctrl-C") + " to finish and sync", highlight=False)
             wait_until_left(session, open_browser)
         _report(sync_dataset(ws, ds, reviewer), as_json)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("review")(review)

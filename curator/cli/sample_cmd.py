@@ -28,7 +28,3 @@ def sample(
     for lab in labels.values():
         kinds[lab["kind"]] = kinds.get(lab["kind"], 0) + 1
     console.print(f"wrote {len(labels)} files to {out}: " + ", ".join(f"{v} {k}" for k, v in sorted(kinds.items())))
-
-
-def register(app: typer.Typer) -> None:
-    app.command("sample")(sample)

@@ -43,31 +43,15 @@ def train(
     metrics_num: Optional[int] = typer.Option(None, help="Generated images per metric evaluation (default 10000)."),
 ) -> None:
     """Train StyleGAN2-ADA on CPU or GPU; writes snapshots, fake grids, stats and plots to the run folder."""
-    from curator.errors import CuratorError
-    from curator.export.config import export_config
     from curator.train import run as stage
 
     ws = workspace()
-    tc = ws.config.train
-    # Only what was given on the command line; a resumed run keeps its own values otherwise.
-    schedule = dict(kimg=kimg, snap=snap, tick_kimg=tick, metrics=metrics or None, metrics_num_gen=metrics_num,
-                    device=stage.pick_device(device) if device else None)
-    if resume is not None:
-        opts = stage.resume_options(resume, schedule)
-        run_dir = resume
-    else:
-        schedule.update(snap=snap if snap is not None else tc.snap, tick_kimg=tick if tick is not None else tc.tick_kimg,
-                        device=stage.pick_device(device or tc.device))
-        data = stage.training_set(ws, source, export_config(ws.config.export, resolution=resolution, fit=fit), cond)
-        if transfer and not Path(transfer).exists():
-            raise CuratorError(f"--transfer {transfer}: no such file or folder")
-        overrides = dict(schedule, batch=batch, gamma=gamma, glr=glr, dlr=dlr, ema_kimg=ema, mirror=mirror,
-                         aug=aug or tc.aug, p=p, augpipe=augpipe or tc.augpipe, target=target, transfer=transfer,
-                         freezed=freezed, seed=seed, channel_base=channel_base, channel_max=channel_max)
-        opts = stage.build_options(data, cfg or tc.cfg, cond, overrides)
-        run_dir = out or stage.new_run_dir(ws, f"{data.stem[:12]}-{opts.cfg}{opts.resolution}")
-        if (run_dir / "config.json").exists():
-            raise CuratorError(f"{run_dir} already holds a run; continue it with --resume {run_dir}")
+    given = dict(cfg=cfg, kimg=kimg, batch=batch, gamma=gamma, glr=glr, dlr=dlr, ema_kimg=ema, mirror=mirror, aug=aug,
+                 p=p, augpipe=augpipe, target=target, transfer=transfer, freezed=freezed, snap=snap, tick_kimg=tick,
+                 seed=seed, channel_base=channel_base, channel_max=channel_max, device=device,
+                 metrics=metrics or None, metrics_num_gen=metrics_num)
+    opts, run_dir = stage.prepare(ws, source, given, cond, resume, out,
+                                  None if resume else ws.config.export.override(resolution=resolution, fit=fit))
     # Under torchrun every rank runs this command; only rank 0 talks.
     say = console.print if os.environ.get("RANK", "0") == "0" else (lambda *a, **k: None)
     say(f"training {opts.resolution}px{f', {opts.c_dim} classes' if opts.c_dim else ''} on {opts.device} "
@@ -76,9 +60,5 @@ def train(
         def on_tick(record: dict) -> None:
             advance(int(record["kimg"]), int(opts.kimg))
 
-        counters = stage.start(ws, opts, run_dir, workers=workers if workers is not None else tc.workers, on_tick=on_tick)
+        counters = stage.start(ws, opts, run_dir, workers, on_tick=on_tick)
     say(f"done at {counters.cur_nimg / 1000:g} kimg; snapshots, fakes*.png, stats.jsonl and plots/ in {run_dir}")
-
-
-def register(app: typer.Typer) -> None:
-    app.command("train")(train)

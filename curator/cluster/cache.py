@@ -8,19 +8,19 @@ a shard whose ids are visible is complete; an interrupted run keeps every finish
 
 from __future__ import annotations
 
-import hashlib
 import io
 from pathlib import Path
 
 import numpy as np
 
-from curator.atomic import write_bytes, write_text
+from commons.atomic import write_bytes, write_text
+from commons.hashing import sha256_bytes
 
 
 class EmbeddingCache:
     def __init__(self, root: Path, key: str) -> None:
         self.key = key
-        self.dir = root / hashlib.sha256(key.encode()).hexdigest()[:16]
+        self.dir = root / sha256_bytes(key.encode())[:16]
         self.dir.mkdir(parents=True, exist_ok=True)
         if not (self.dir / "key.txt").is_file():
             write_text(self.dir / "key.txt", key + "\n")

@@ -36,7 +36,7 @@ class StoredImages(Dataset):
 
 
 def default_workers(n_images: int, batch_size: int) -> int:
-    # Worker start-up costs about a second each; tiny jobs decode faster in-process.
+    # Worker start-up is slow (torch imports); tiny jobs decode faster in-process.
     if n_images < 4 * batch_size:
         return 0
     return min(4, os.cpu_count() or 1)

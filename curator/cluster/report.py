@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from curator.atomic import write_bytes, write_text
+from commons.atomic import write_bytes, write_text
 from curator.imageio import ImageRejected, decode_rgb
 
 THUMB = 112

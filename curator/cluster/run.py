@@ -15,11 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from curator.atomic import write_text
+from commons.atomic import write_text
 from curator.cluster.cache import EmbeddingCache
 from curator.cluster.config import ClusterConfig, ZeroShotConfig
 from curator.cluster.embed import embed
-from curator.cluster.embedders.base import Embedder, resolve_device
+from commons.device import resolve_device
+from curator.cluster.embedders.base import Embedder
 from curator.cluster.kmeans import Clustering, cluster, second_level
 from curator.cluster.near_duplicates import duplicate_groups
 from curator.cluster.neighbours import nearest, pair_cosine
@@ -28,10 +29,8 @@ from curator.cluster.report import ReportInput, write_report
 from curator.cluster.space import analysis_space
 from curator.cluster.zeroshot import zeroshot_scores
 from curator.errors import CuratorError
-from curator.software import software_versions
 from curator.workspace import Workspace
 from manifests import Item, Manifest, Reason
-from manifests.io import now_iso
 
 STAGE = "cluster"
 _OWN_SCORES = ("outlier", "nearest_cosine", "duplicate_cosine")
@@ -44,6 +43,7 @@ class ClusterResult:
     report_dir: Path
     clustering: Clustering
     stats: dict[str, Any]
+    new_version: bool = True  # False when an identical version already existed
 
 
 def build_embedder(cfg: ClusterConfig) -> Embedder:
@@ -93,16 +93,15 @@ def run_cluster(
                  clusters=dict(sorted(Counter(labels).items())), outliers=int(outlier.sum()))
 
     params = {**cfg.model_dump(mode="json"), "embedder_key": embedder.cache_key, "device": str(embedder.device)}
-    manifest = Manifest(parent=parent.id, created=now_iso(), stage=STAGE, params=params,
-                        software=software_versions(), items=items)
-    manifest.stats = {**manifest.summary(), **stats}
-    path = ws.manifests.write(manifest)
+    path, is_new, manifest = ws.manifests.commit(parent, STAGE, params, items, stats)
+    stats = {**manifest.summary(), **stats}  # also when the version existed: it may be a parent of another stage
     report_dir = ws.root / "reports" / f"cluster-{manifest.id[:12]}"
-    write_report(report_dir, ReportInput(z, labels, clustering.labels, clustering.centres,
-                                         [ws.root / it.object for it in targets], outlier),
-                 {"manifest": manifest.id, **manifest.stats}, cfg.report_exemplars, cfg.map_max_points)
-    write_text(report_dir / "config.json", json.dumps(params, indent=1, sort_keys=True) + "\n")
-    return ClusterResult(manifest, path, report_dir, clustering, manifest.stats)
+    if is_new or not (report_dir / "config.json").is_file():
+        write_report(report_dir, ReportInput(z, labels, clustering.labels, clustering.centres,
+                                             [ws.root / it.object for it in targets], outlier),
+                     {"manifest": manifest.id, **stats}, cfg.report_exemplars, cfg.map_max_points)
+        write_text(report_dir / "config.json", json.dumps(params, indent=1, sort_keys=True) + "\n")
+    return ClusterResult(manifest, path, report_dir, clustering, stats, is_new)
 
 
 def _reset(item: Item) -> Item:

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from curator.atomic import write_text
+from commons.atomic import write_text
 from curator.collect.config import CollectConfig, SiteConfig
 from curator.collect.sources.base import Source
 

@@ -9,14 +9,13 @@ from pathlib import Path
 
 from curator.collect import gallerydl
 from curator.collect.config import CollectConfig
-from curator.collect.runner import Budget, SourceReport, SourceRun, run_source
-from curator.collect.sources.base import Source, registry
+from curator.collect.source_run import Budget, SourceReport, SourceRun, run_source
+from curator.collect.sources import registry
+from curator.collect.sources.base import Source
 from curator.collect.writer import Journal, Writer
 from curator.errors import CuratorError
-from curator.software import software_versions
-from curator.workspace import Workspace
-from manifests import Item, Manifest
-from manifests.io import now_iso
+from curator.workspace import RAW_STAGES, Workspace
+from manifests import Item
 
 
 @dataclass
@@ -105,22 +104,18 @@ def _enabled(cfg: CollectConfig, cls: type[Source]) -> bool:
 
 def _write_manifest(ws: Workspace, req: CollectRequest, cfg: CollectConfig, journal: Journal, result: CollectResult) -> None:
     """Merge journaled items into the latest raw version; a run that found nothing new writes nothing."""
-    from curator.ingest.run import raw_parent  # here, not at the top: it pulls in the decoder (see writer)
-
-    parent = raw_parent(ws)
+    parent = ws.manifests.latest(RAW_STAGES)
     items: dict[str, Item] = {it.id: it.model_copy(deep=True) for it in parent.items} if parent else {}
     for item in journal.items():
         _merge(items, item, result)
     if result.new_items or result.new_sources:
-        manifest = Manifest(
-            parent=parent.id if parent else None, created=now_iso(), stage="collect",
-            params={"subject": req.subject, "queries": req.queries, "sources": req.sources, "limit": req.limit,
-                    "limit_per_source": req.limit_per_source, **cfg.model_dump(mode="json")},
-            software=software_versions(),
-            items=sorted(items.values(), key=lambda it: (_sort_key(it), it.id)),
-        )
-        manifest.stats = {**manifest.summary(), "collect": {r.source: r.as_dict() for r in result.reports}}
-        result.manifest_path = ws.manifests.write(manifest)
+        path, is_new, _ = ws.manifests.commit(
+            parent, "collect",
+            {"subject": req.subject, "queries": req.queries, "sources": req.sources, "limit": req.limit,
+             "limit_per_source": req.limit_per_source, **cfg.model_dump(mode="json")},
+            sorted(items.values(), key=lambda it: (_sort_key(it), it.id)),
+            {"collect": {r.source: r.as_dict() for r in result.reports}})
+        result.manifest_path = path if is_new else None
     # Only now is every journaled item safely inside a manifest version.
     journal.clear()
 

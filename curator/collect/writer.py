@@ -19,8 +19,8 @@ from typing import IO, Any
 
 from curator.collect.gallerydl import FILE_KEY, HEADERS_KEY, METADATA_LOG, QUERY_KEY
 from curator.collect.sources.base import Source
-from curator.atomic import sync_all
-from curator.store import sha256_bytes
+from commons.atomic import sync_all
+from commons.hashing import sha256_bytes
 from curator.workspace import Workspace
 from manifests import Item, Reason
 from manifests.io import now_iso
@@ -172,8 +172,8 @@ class Journal:
 class Writer:
     """Ingests each staged file as gallery-dl reports it, on the thread reading that source's events.
 
-    Ingesting costs about 0.1 ms of CPU per file (hash, header probe, link, journal line); a
-    thread pool for it cost more than that again in hand-offs and lock contention, and stole
+    Ingesting is cheap (hash, header probe, link, journal line); a thread pool for it cost
+    more than that again in hand-offs and lock contention, and stole
     the CPU gallery-dl itself needed.
 
     Staged files are deleted in batches, after the journal lines that replace them are synced;

@@ -1,18 +1,18 @@
 """Metrics by name, and the feature kinds they are computed from.
 
 A metric declares the kinds of statistics it needs (``"moments"``, ``"features"``, ``"is"``,
-``"swd"``); the runner gathers each kind once per image set, whatever the number of metrics that
+``"swd"``); `evaluate.run` gathers each kind once per image set, whatever the number of metrics that
 use it, and caches the kinds of the real set. Adding a metric is one class with ``@metric``.
 """
 
 from __future__ import annotations
 
-import importlib
 from abc import ABC, abstractmethod
 from typing import Callable, ClassVar
 
 import numpy as np
 
+from commons.registry import Registry
 from curator.errors import CuratorError
 from curator.evaluate.config import EvalConfig
 from curator.evaluate.features import Accumulator, FeatureSample
@@ -35,17 +35,13 @@ class Metric(ABC):
         """Named results from the statistics of the real set (None unless `needs_real`) and the fakes."""
 
 
-METRICS: dict[str, type[Metric]] = {}
+METRICS: Registry[type[Metric]] = Registry(modules=[f"curator.evaluate.{m}" for m in (
+    "fid", "inception_score", "kid", "precision_recall", "swd")])
 KINDS: dict[str, KindFactory] = {}
 # Cache-relevant settings of each kind beyond the data itself (protocol, caps, seeds).
 KIND_PARAMS: dict[str, Callable[[EvalConfig], dict]] = {}
 
-_BUILTIN = ("fid", "inception_score", "kid", "precision_recall", "swd")
-
-
-def metric(cls: type[Metric]) -> type[Metric]:
-    METRICS[cls.name] = cls
-    return cls
+metric = METRICS.register  # @metric above a Metric subclass registers it under its `name`
 
 
 def kind(name: str, params: Callable[[EvalConfig], dict]) -> Callable[[KindFactory], KindFactory]:
@@ -61,22 +57,16 @@ def _feature_sample(config: EvalConfig, count: int | None) -> Accumulator:
     return FeatureSample(config.max_samples)
 
 
-def _load_builtin() -> None:
-    for module in _BUILTIN:
-        importlib.import_module(f"curator.evaluate.{module}")
-
-
 def available() -> list[str]:
-    _load_builtin()
-    return sorted(METRICS)
+    return METRICS.names()
 
 
 def get_metrics(names: list[str]) -> list[Metric]:
     """Instances of the named metrics; an unknown name is a user error listing the known ones."""
-    _load_builtin()
-    unknown = [n for n in names if n not in METRICS]
+    known = METRICS.entries()
+    unknown = [n for n in names if n not in known]
     if unknown:
-        raise CuratorError(f"unknown metric {', '.join(unknown)}; choose from {', '.join(sorted(METRICS))}")
+        raise CuratorError(f"unknown metric {', '.join(unknown)}; choose from {', '.join(available())}")
     if not names:
-        raise CuratorError(f"no metrics given; choose from {', '.join(sorted(METRICS))}")
-    return [METRICS[n]() for n in dict.fromkeys(names)]
+        raise CuratorError(f"no metrics given; choose from {', '.join(available())}")
+    return [known[n]() for n in dict.fromkeys(names)]

@@ -20,7 +20,7 @@ from torch import Tensor
 from curator.errors import CuratorError
 from curator.generate.sampling import to_uint8
 from curator.imageio import decode_rgb
-from curator.store import sha256_file
+from commons.hashing import sha256_file
 
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
 

@@ -8,7 +8,6 @@ itself beside them as JSON for a human to read.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 from pathlib import Path
@@ -16,11 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from curator.atomic import write_bytes, write_text
-
-
-def cache_key(parts: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+from commons.atomic import write_bytes, write_text
 
 
 class StatsCache:

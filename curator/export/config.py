@@ -2,9 +2,8 @@
 
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
-from curator.errors import CuratorError, first_error
 from curator.section import Section
 
 
@@ -15,12 +14,3 @@ class ExportConfig(Section):
     xflip: bool = Field(False, description="Add a mirrored copy of every image (doubles the set).")
     augment: int = Field(0, ge=0, description="Add this many randomly rotated (+-8 deg), shifted (+-5%) and zoomed (90-110%) copies of every image.")
     seed: int = Field(0, description="Seed of the offline augmentation.")
-
-
-def export_config(base: ExportConfig, **overrides) -> ExportConfig:
-    """`base` (from curator.toml) with the command-line values that were given, validated."""
-    try:
-        return ExportConfig(**{**base.model_dump(), **{k: v for k, v in overrides.items() if v is not None}})
-    except ValidationError as exc:
-        where, msg = first_error(exc)
-        raise CuratorError(f"--{where}: {msg}") from None

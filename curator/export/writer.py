@@ -20,7 +20,7 @@ from typing import Callable, Iterator
 import numpy as np
 from PIL import Image, ImageOps
 
-from curator.atomic import atomic_open, write_bytes
+from commons.atomic import atomic_open, write_bytes
 from curator.errors import CuratorError
 from curator.export import images
 from curator.export.config import ExportConfig

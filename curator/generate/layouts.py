@@ -9,7 +9,7 @@ import torch
 from PIL import Image
 from torch import Tensor
 
-from curator.atomic import atomic_open
+from commons.atomic import atomic_open
 from curator.generate.sampling import synthesize
 
 

@@ -3,30 +3,48 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Literal
 
 import torch
+from pydantic import Field, model_validator
 
-from curator.atomic import write_text
+from commons.atomic import write_text
+from commons.device import resolve_device
+from curator.evaluate.snapshots import load_snapshot_generator, resolve_snapshot
 from curator.generate.layouts import grid, interpolation_frames, save_gif, save_png, style_mix_table, to_pil
 from curator.generate.sampling import map_seeds, parse_layers, synthesize
+from curator.section import Section
 from curator.software import software_versions
 
 
-@dataclass
-class GenerateOptions:
-    seeds: list[int]
+class GenerateOptions(Section):
+    """What `curator generate` draws; not in curator.toml, but given and checked the same way."""
+
+    seeds: list[int] = list(range(16))
     truncation_psi: float = 1.0
     truncation_cutoff: int | None = None
     class_idx: int | None = None
-    noise_mode: str = "const"
+    noise_mode: Literal["const", "random", "none"] = "const"
     grid: bool = False
     interpolate: bool = False
-    frames: int = 16
+    frames: int = Field(16, ge=2)
     gif: bool = False
     style_mix: bool = False
     mix_layers: str = "0-6"
+
+    @model_validator(mode="after")
+    def _gif_is_an_interpolation(self) -> "GenerateOptions":
+        if self.gif and not self.interpolate:
+            raise ValueError("--gif needs --interpolate")
+        return self
+
+
+def run_generate(checkpoint: Path, opts: GenerateOptions, out: Path, device: str) -> tuple[Path, list[Path]]:
+    """(the snapshot used, the files written) for a run folder, snapshot or official pickle."""
+    snapshot = resolve_snapshot(checkpoint)
+    dev = resolve_device(device)
+    return snapshot, generate(load_snapshot_generator(snapshot, dev), opts, out, dev, checkpoint=str(snapshot))
 
 
 def generate(G: torch.nn.Module, opts: GenerateOptions, out: Path, device: torch.device,
@@ -43,7 +61,7 @@ def generate(G: torch.nn.Module, opts: GenerateOptions, out: Path, device: torch
     if opts.style_mix:
         layers = parse_layers(opts.mix_layers, G.num_ws)
         written.append(save_png(style_mix_table(G, ws, ws, layers, opts.noise_mode), out / "style-mix.png"))
-    record = {"checkpoint": checkpoint, "options": asdict(opts), "files": [p.name for p in written],
+    record = {"checkpoint": checkpoint, "options": opts.model_dump(), "files": [p.name for p in written],
               "software": software_versions()}
     write_text(out / "generate.json", json.dumps(record, indent=1) + "\n")
     return written

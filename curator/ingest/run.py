@@ -8,15 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from curator.atomic import sync_all
+from commons.atomic import sync_all
 from curator.ingest.reader import iter_files
 from curator.ingest.worker import FileResult, WorkerSettings, ingest_file_safe, init_worker
-from curator.software import software_versions
-from curator.workspace import Workspace
-from manifests import Item, Manifest, Provenance, Reason, io
+from curator.workspace import RAW_STAGES, Workspace
+from manifests import Item, Manifest, Provenance, Reason
 from manifests.io import now_iso
-
-RAW_STAGES = ("import", "collect")
 
 
 @dataclass
@@ -45,14 +42,6 @@ def _item_from(result: FileResult, store_rel: Callable[[str], str], fetched: str
     return item
 
 
-def raw_parent(ws: Workspace) -> Manifest | None:
-    """Imports and collections grow the latest raw (import/collect) version."""
-    for path in reversed(ws.manifests.paths()):
-        if path.name.split("-", 2)[1] in RAW_STAGES:
-            return io.load(path)
-    return None
-
-
 def import_paths(
     ws: Workspace,
     paths: list[Path],
@@ -61,7 +50,7 @@ def import_paths(
 ) -> ImportResult:
     cfg = ws.config.import_
     files = list(iter_files(paths))
-    parent = raw_parent(ws)
+    parent = ws.manifests.latest(RAW_STAGES)  # imports and collections grow the latest raw version
     items: dict[str, Item] = {it.id: it.model_copy(deep=True) for it in parent.items} if parent else {}
     settings = WorkerSettings(str(ws.store.root), cfg.max_file_bytes, cfg.max_pixels, frozenset(items))
     result = ImportResult(files=len(files))
@@ -83,20 +72,13 @@ def import_paths(
         with ctx.Pool(n_workers, initializer=init_worker, initargs=(settings,)) as pool:
             consume(pool.imap(ingest_file_safe, files, chunksize=16))
 
-    if parent is not None and result.new_items == 0 and result.new_sources == 0:
-        return result  # nothing new: no new version
-    sync_all()  # the workers wrote objects without per-file fsyncs; make them durable before the manifest
-    manifest = Manifest(
-        parent=parent.id if parent else None,
-        created=fetched,
-        stage="import",
-        params={"paths": [str(p.resolve()) for p in paths], **cfg.model_dump()},
-        software=software_versions(),
-        items=sorted(items.values(), key=lambda it: (it.sources[0].path or it.sources[0].url or "", it.id)),
-    )
-    manifest.stats = manifest.summary()
-    result.manifest_path = ws.manifests.write(manifest)
-    result.manifest = manifest
+    if result.new_items:
+        sync_all()  # the workers wrote objects without per-file fsyncs; make them durable before the manifest
+    path, is_new, manifest = ws.manifests.commit(
+        parent, "import", {"paths": [str(p.resolve()) for p in paths], **cfg.model_dump()},
+        sorted(items.values(), key=lambda it: (it.sources[0].path or it.sources[0].url or "", it.id)))
+    if is_new:  # else nothing new: the parent, or an identical earlier version, already says it all
+        result.manifest_path, result.manifest = path, manifest
     return result
 
 

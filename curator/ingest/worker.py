@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from curator.imageio import ImageInfo, ImageRejected, probe
-from curator.store import ObjectStore, sha256_bytes
+from commons.hashing import sha256_bytes
+from curator.store import ObjectStore
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ def ingest_file(path: Path, settings: WorkerSettings) -> FileResult:
     size = os.path.getsize(path)
     if size > settings.max_file_bytes:
         # Hash without holding the file in memory; the bytes are not kept.
-        from curator.store import sha256_file
+        from commons.hashing import sha256_file
 
         return FileResult(str(path), sha256_file(path), size, False, None, "too_large",
                           f"{size:,} bytes exceeds the {settings.max_file_bytes:,}-byte limit")

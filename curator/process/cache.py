@@ -6,7 +6,7 @@ Thresholds are in neither key, so changing one re-judges cached scores and recom
 nothing; changing a crop setting re-crops but reuses detections.
 
 Entries live in one SQLite file written only by the stage's main process, committed in
-batches: one file per entry cost about 9 ms each on a busy disk, as much as the cropping.
+batches: one file per entry cost as much as the cropping on a busy disk.
 A batch is whatever finished within `COMMIT_EVERY` seconds, because each commit syncs the whole
 disk, which costs the same for one crop or hundreds. An interrupted run loses at most that
 much work, which is simply recomputed.
@@ -16,22 +16,21 @@ so no committed entry, and no manifest written after `close()`, names a crop not
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import time
 from pathlib import Path
 from typing import Any
 
-from curator.atomic import sync_all
+from commons.atomic import sync_all
+from commons.hashing import settings_key
 
 CACHE_VERSION = 3  # bump when worker output changes meaning, to orphan old entries
 COMMIT_EVERY = 10.0  # seconds
 
 
 def params_key(params: dict[str, Any]) -> str:
-    text = json.dumps({"cache_version": CACHE_VERSION, **params}, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return settings_key({"cache_version": CACHE_VERSION, **params})
 
 
 class CacheDB:

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-import numpy as np
 
-from curator.process.dedupe import HashEntry, distance, group_duplicates, keeper_key
+from curator.graphs import connected_groups
+from curator.process.hamming import HashEntry, distance, group_duplicates, keeper_key
 from curator.process.hashing import hash_from_hex
 from curator.process.quality import STAGE
 from manifests import Item, Reason
@@ -61,20 +61,11 @@ class Thresholds:
 
 def near_duplicate_groups(entries: list[HashEntry], limits: Thresholds) -> list[list[int]]:
     """Connected groups of exact duplicates and of both near links, keeper first, ordered as `group_duplicates`'."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
     phash_only = [replace(e, dhash=None) for e in entries]  # no dhash: `group_duplicates` counts phash bits alone
     linked = group_duplicates(entries, limits.combined) + group_duplicates(phash_only, limits.phash)
     # Each group is connected, so chaining its members keeps the components of the union of both graphs.
-    edges = np.array([(a, b) for group in linked for a, b in zip(group, group[1:])], dtype=np.int64).reshape(-1, 2)
-    n = len(entries)
-    graph = coo_matrix((np.ones(len(edges), dtype=np.int8), (edges[:, 0], edges[:, 1])), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
-    members: dict[int, list[int]] = {}
-    for index in sorted({k for group in linked for k in group}):
-        members.setdefault(int(labels[index]), []).append(index)
-    groups = [sorted(group, key=lambda k: keeper_key(entries[k])) for group in members.values()]
+    edges = [(a, b) for group in linked for a, b in zip(group, group[1:])]
+    groups = [sorted(group, key=lambda k: keeper_key(entries[k])) for group in connected_groups(len(entries), edges)]
     return sorted(groups, key=lambda group: group[0])
 
 

@@ -49,8 +49,8 @@ def sharpness(rgb: Image.Image | np.ndarray) -> float:
     """Variance of the Laplacian of the grey image: higher is sharper (blur filters and keepers use it).
 
     Takes the RGB image or its H x W x 3 uint8 array. OpenCV's grey conversion and mean/std
-    reduction, not Pillow's and numpy's: with a float64 variance over every pixel a 256 px source
-    cost about 0.5 ms, this way about a sixth of that (the Laplacian of 8-bit grey is exact in float32).
+    reduction, not Pillow's and numpy's float64 variance over every pixel, which cost several
+    times more (the Laplacian of 8-bit grey is exact in float32; docs/notes/4-process.md).
     """
     import cv2
 

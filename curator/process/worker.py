@@ -140,7 +140,7 @@ class Worker:
         region: Region = region_for(box, spec)
         crop = np.asarray(cut(rgb, region, spec))
         data = encode_png(crop)
-        # No fsync per crop (about 6.5 ms each here): the stage syncs once before its cache and manifest name them.
+        # No fsync per crop (it cost more than the crop): the stage syncs once before its cache and manifest name them.
         oid = self.store.put_bytes(data, durable=False)
         scores = {"face_size": round(min(box.width, box.height), 2), **crop_scores(crop)}
         return CropRecord(
@@ -155,13 +155,9 @@ class Worker:
 
 
 def encode_png(rgb: np.ndarray) -> bytes:
-    """An RGB array (H x W x 3, uint8) as lossless PNG, fast: fpng, which writes a standard PNG about nine times faster than
-    zlib-based encoders at a similar size.
-
-    Measured on the benchmark's 143 crops (256 px): 0.17 ms and 50 KB each, against 1.5 ms and
-    42 KB for OpenCV (Paeth filter, zlib level 1, run-length strategy), 2.3 ms and 47 KB for
-    libpng at level 1, and 7.2 ms for zlib's default level. At 256 px that encode was the
-    largest single cost a crop adds to decoding and detection.
+    """An RGB array (H x W x 3, uint8) as lossless PNG through fpng: a standard PNG of similar size,
+    several times faster than zlib-based encoders (OpenCV, libpng), whose encode was the largest
+    single cost a crop added to decoding and detection (docs/notes/4-process.md).
     """
     import fpng
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
 
-from curator.atomic import write_text
+from commons.atomic import write_text
 from curator.errors import CuratorError
 from curator.review.config import ReviewConfig
 

@@ -10,7 +10,6 @@ from typing import Any
 from curator.errors import CuratorError
 from curator.review.dataset import INFO_BASE, INFO_MANIFEST, REVIEW_STAGE, refresh_fields
 from curator.review.decisions import ACCEPT, LABEL_PREFIX, REJECT, apply_decisions, decisions_from_tags, review_counts
-from curator.software import software_versions
 from curator.workspace import Workspace
 from manifests.diff import ManifestDiff, diff
 from manifests.io import now_iso
@@ -59,15 +58,11 @@ def sync_dataset(ws: Workspace, ds: Any, reviewer: str | None) -> SyncResult:
     decisions = decisions_from_tags(dict(zip(item_ids, tags)))
     items = apply_decisions(base, decisions, previous, reviewer, now_iso())
     counts = review_counts(items)
-    if [it.model_dump() for it in items] == [it.model_dump() for it in previous.items]:
+    path, is_new, manifest = ws.manifests.commit(
+        previous, REVIEW_STAGE, {"dataset": ds.name, "base": base.id, "reviewer": reviewer,
+                                 "tags": {"reject": REJECT, "accept": ACCEPT, "relabel_prefix": LABEL_PREFIX}},
+        items, {"review": counts})
+    if not is_new:
         return SyncResult(previous, None, None, None, counts)
-    manifest = Manifest(
-        parent=previous.id, created=now_iso(), stage=REVIEW_STAGE,
-        params={"dataset": ds.name, "base": base.id, "reviewer": reviewer,
-                "tags": {"reject": REJECT, "accept": ACCEPT, "relabel_prefix": LABEL_PREFIX}},
-        software=software_versions(), items=items,
-    )
-    manifest.stats = manifest.summary() | {"review": counts}
-    path = ws.manifests.write(manifest)
     refresh_fields(ds, ws, manifest)
     return SyncResult(previous, manifest, path, diff(previous, manifest), counts)

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from curator.atomic import write_text
+from commons.atomic import write_text
 from curator.sample.mascot import FAMILIES, MascotSpec, draw_mascot
 
 LABELS = ".labels.json"

@@ -1,17 +1,21 @@
-"""The `[train]` section of curator.toml: defaults for `curator train` flags."""
+"""The `[train]` section of curator.toml: defaults for `curator train` flags.
 
-from typing import Literal
+The trainer's own options are the one source of the defaults and their descriptions.
+"""
 
 from pydantic import Field
 
 from curator.section import Section
+from trainers.stylegan2.options import Aug, TrainOptions
+
+_TRAINER = TrainOptions.model_fields
 
 
 class TrainConfig(Section):
-    cfg: str = Field("auto", description="Base configuration: auto, stylegan2, paper256, paper512, paper1024 or cifar.")
-    aug: Literal["ada", "fixed", "noaug"] = Field("ada", description="Discriminator augmentation: adaptive p, fixed p, or none.")
-    augpipe: str = Field("bgc", description="Augmentation groups: blit, geom, color, filter, noise, cutout, bg, bgc, bgcf, bgcfn, bgcfnc.")
-    snap: int = Field(50, description="Ticks between snapshots (networks, fakes grid, resume state).")
-    tick_kimg: float = Field(4.0, description="Thousands of images per tick (one line of statistics).")
-    device: str = Field("auto", description="'auto' (CUDA when available), 'cpu', 'cuda' or 'cuda:N'.")
+    cfg: str = _TRAINER["cfg"]
+    aug: Aug = _TRAINER["aug"]
+    augpipe: str = _TRAINER["augpipe"]
+    snap: int = _TRAINER["snap"]
+    tick_kimg: float = _TRAINER["tick_kimg"]
+    device: str = _TRAINER["device"]
     workers: int = Field(2, description="Processes decoding training images ahead of the GPU (0: in the training process).")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -10,9 +9,14 @@ from typing import Any, Callable
 
 from pydantic import ValidationError
 
-from curator.errors import CuratorError, first_error
+from commons.hashing import settings_key
+from commons.validation import first_error
+from curator.errors import CuratorError
 from curator.export.config import ExportConfig
 from curator.workspace import Workspace
+
+
+RESUMABLE = ("kimg", "snap", "tick_kimg", "metrics", "metrics_num_gen", "device")  # a resumed run changes only these
 
 
 def is_training_set(path: Path) -> bool:
@@ -26,8 +30,7 @@ def training_set(ws: Workspace, source: str | None, export: ExportConfig, cond: 
     from curator.export.writer import export_manifest
 
     manifest = ws.manifests.load(source)
-    params = json.dumps({"manifest": manifest.id, "cond": cond, **export.model_dump()}, sort_keys=True)
-    key = hashlib.sha256(params.encode()).hexdigest()[:12]
+    key = settings_key({"manifest": manifest.id, "cond": cond, **export.model_dump()}, length=12)
     out = ws.cache_dir("datasets") / f"{manifest.id[:12]}-{key}.zip"
     if not out.is_file():
         export_manifest(manifest, ws.store, out, export, cond=cond)
@@ -56,19 +59,17 @@ def new_run_dir(ws: Workspace, label: str) -> Path:
 
 
 def pick_device(device: str) -> str:
-    if device != "auto":
-        return device
-    import torch
+    from commons.device import resolve_device
 
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    return str(resolve_device(device))
 
 
 def build_options(data: Path, cfg: str, cond: bool, overrides: dict[str, Any]):
     from trainers.stylegan2.options import options_from_preset
     from trainers.stylegan2.presets import PRESETS
 
-    if cfg not in PRESETS:
-        raise CuratorError(f"--cfg {cfg}: choose one of {', '.join(PRESETS)}")
+    if PRESETS.get(cfg) is None:
+        raise CuratorError(f"--cfg {cfg}: choose one of {', '.join(PRESETS.entries())}")
     resolution, c_dim = dataset_facts(data, cond)
     if overrides.get("aug") == "fixed" and overrides.get("p") is None:
         raise CuratorError("--aug fixed needs --p")
@@ -80,12 +81,38 @@ def build_options(data: Path, cfg: str, cond: bool, overrides: dict[str, Any]):
         raise CuratorError(f"--{where}: {msg}") from None
 
 
-def start(ws: Workspace, opts, run_dir: Path, workers: int, on_tick: Callable[[dict], None] | None = None):
+def prepare(ws: Workspace, source: str | None, given: dict[str, Any], cond: bool = False, resume: Path | None = None,
+            out: Path | None = None, export: ExportConfig | None = None) -> tuple[Any, Path]:
+    """The run's options and folder: the command line over [train] over the preset, or a resumed run's own."""
+    given = {k: v for k, v in given.items() if v is not None}
+    if resume is not None:
+        if "device" in given:
+            given["device"] = pick_device(given["device"])
+        return resume_options(resume, given), resume
+    tc = ws.config.train.override(**{k: given.pop(k, None) for k in ("cfg", "aug", "augpipe", "snap", "tick_kimg", "device")})
+    data = training_set(ws, source, export or ws.config.export, cond)
+    if given.get("transfer") and not Path(given["transfer"]).exists():
+        raise CuratorError(f"--transfer {given['transfer']}: no such file or folder")
+    opts = build_options(data, tc.cfg, cond, {**tc.model_dump(exclude={"cfg", "workers"}), **given,
+                                              "device": pick_device(tc.device)})
+    run_dir = out or new_run_dir(ws, f"{data.stem[:12]}-{opts.cfg}{opts.resolution}")
+    if (run_dir / "config.json").exists():
+        raise CuratorError(f"{run_dir} already holds a run; continue it with --resume {run_dir}")
+    return opts, run_dir
+
+
+def start(ws: Workspace, opts, run_dir: Path, workers: int | None = None, on_tick: Callable[[dict], None] | None = None):
+    from curator.evaluate.run import evaluate_snapshot
     from trainers.stylegan2.training_loop import train
 
-    metrics = {"cache_dir": ws.cache_dir("metrics"), "config": ws.config.eval}
+    def measure(G_ema, device) -> dict:
+        # Metrics are curator's business: the trainer only calls back with each snapshot's generator.
+        return evaluate_snapshot(G_ema, Path(opts.data), opts.metrics, opts.metrics_num_gen, ws.cache_dir("metrics"),
+                                 device, ws.config.eval)
+
     try:
-        return train(opts, run_dir, on_tick=on_tick, workers=workers, metrics_kwargs=metrics)
+        return train(opts, run_dir, on_tick=on_tick, workers=ws.config.train.workers if workers is None else workers,
+                     on_snapshot=measure)
     except (ValueError, FileNotFoundError) as exc:
         raise CuratorError(str(exc)) from None
 
@@ -98,6 +125,5 @@ def resume_options(run_dir: Path, overrides: dict[str, Any]):
     if not (run_dir / "config.json").is_file() or not (run_dir / RESUME_NAME).is_file():
         raise CuratorError(f"{run_dir}: not a run folder with a resume state (config.json and {RESUME_NAME})")
     data = json.loads((run_dir / "config.json").read_text())
-    allowed = {"kimg", "snap", "tick_kimg", "metrics", "metrics_num_gen", "device"}
-    data.update({k: v for k, v in overrides.items() if k in allowed and v is not None})
+    data.update({k: v for k, v in overrides.items() if k in RESUMABLE})
     return TrainOptions(**data)

@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from curator.atomic import atomic_open, write_text
+from commons.atomic import atomic_open, write_text
 from trainers.stylegan2.networks import Discriminator, Generator
 
 FORMAT = "curator-stylegan2/1"

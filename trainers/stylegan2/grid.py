@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from curator.atomic import atomic_open
+from commons.atomic import atomic_open
 
 GRID_SEED = 123
 

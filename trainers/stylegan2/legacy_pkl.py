@@ -5,7 +5,7 @@ where `meta` carries the class's whole module source, which the official loader 
 a restricted unpickler resolves only a short list of harmless globals: that reconstruct
 function is replaced by one that merely keeps `meta` (the source text is never run), tensors
 are rebuilt by torch's own functions with nested storages loaded `weights_only`, and anything
-else (os.system, eval, getattr, arbitrary classes) stops the load with a CuratorError. Nothing
+else (os.system, eval, getattr, arbitrary classes) stops the load with a TrainerError. Nothing
 from NVIDIA's code needs to be importable.
 """
 
@@ -23,7 +23,7 @@ from typing import Any
 
 import torch
 
-from curator.errors import CuratorError
+from trainers.errors import TrainerError
 
 _REFUSAL = "not a StyleGAN2-ADA pickle, or it contains code we refuse to run"
 _NETWORK_KEYS = ("G", "D", "G_ema", "augment_pipe")
@@ -171,18 +171,18 @@ def load_official_pkl(path: str | Path) -> dict:
     """{'G', 'D', 'G_ema'[, 'augment_pipe']: {'init_kwargs', 'state_dict', ...}} plus the pickle's plain keys."""
     path = Path(path)
     if not path.is_file():
-        raise CuratorError(f"no such network pickle: {path}")
+        raise TrainerError(f"no such network pickle: {path}")
     try:
         with path.open("rb") as f:
             data = _RestrictedUnpickler(f).load()
     except _BROKEN_PICKLE as err:
-        raise CuratorError(f"{path}: {_REFUSAL} ({err})") from None
+        raise TrainerError(f"{path}: {_REFUSAL} ({err})") from None
     if not isinstance(data, dict) or not isinstance(data.get("G_ema"), PersistentObject):
-        raise CuratorError(f"{path}: {_REFUSAL} (no G_ema network in it)")
+        raise TrainerError(f"{path}: {_REFUSAL} (no G_ema network in it)")
     try:
         return {key: _entry(key, value) for key, value in data.items() if not (key in _NETWORK_KEYS and value is None)}
     except _Refused as err:
-        raise CuratorError(f"{path}: {_REFUSAL} ({err})") from None
+        raise TrainerError(f"{path}: {_REFUSAL} ({err})") from None
 
 
 def _entry(key: str, value: Any) -> Any:

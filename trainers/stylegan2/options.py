@@ -14,12 +14,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from trainers.stylegan2.presets import resolve_preset
 
 
+Aug = Literal["ada", "fixed", "noaug"]
+
+
 class TrainOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     data: str = Field(description="Training set: ZIP of PNGs with dataset.json.")
     manifest_id: str | None = Field(None, description="Manifest the training set was exported from.")
-    cfg: str = "auto"
+    cfg: str = Field("auto", description="Base configuration: auto, stylegan2, paper256, paper512, paper1024 or cifar.")
     resolution: int
     img_channels: int = 3
     c_dim: int = Field(0, description="Number of classes; 0 trains unconditionally.")
@@ -51,20 +54,20 @@ class TrainOptions(BaseModel):
     ema_rampup: float | None = 0.05
 
     # Augmentation.
-    aug: Literal["ada", "fixed", "noaug"] = "ada"
+    aug: Aug = Field("ada", description="Discriminator augmentation: adaptive p, fixed p, or none.")
     p: float = 0.0
     target: float = 0.6
-    augpipe: str = "bgc"
+    augpipe: str = Field("bgc", description="Augmentation groups: blit, geom, color, filter, noise, cutout, bg, bgc, bgcf, bgcfn, bgcfnc.")
     ada_interval: int = 4
     ada_kimg: float = 500
 
     # Schedule and outputs.
     kimg: float = 25000
-    tick_kimg: float = 4.0
-    snap: int = Field(50, description="Ticks between snapshots (networks, grid, resume state).")
+    tick_kimg: float = Field(4.0, description="Thousands of images per tick (one line of statistics).")
+    snap: int = Field(50, description="Ticks between snapshots (networks, fakes grid, resume state).")
     grid: tuple[int, int] = Field((8, 4), description="Columns and rows of the fakes grid.")
     seed: int = 0
-    device: str = "cpu"
+    device: str = Field("auto", description="'auto' (CUDA when available), 'cpu', 'cuda' or 'cuda:N'.")
     compile: bool = False
     metrics: list[str] = Field(default_factory=list)
     metrics_num_gen: int = 10000

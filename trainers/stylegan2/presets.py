@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from commons.registry import Registry
+
 
 @dataclass(frozen=True)
 class Preset:
@@ -43,12 +45,8 @@ class AutoPreset(Preset):
         )
 
 
-PRESETS: dict[str, Preset] = {}
-
-
-def register_preset(preset: Preset) -> Preset:
-    PRESETS[preset.name] = preset
-    return preset
+PRESETS: Registry[Preset] = Registry()
+register_preset = PRESETS.register
 
 
 register_preset(AutoPreset("auto", ref_gpus=-1, kimg=25000, batch=-1, mbstd=-1, fmaps=-1, lrate=-1, gamma=-1,
@@ -68,8 +66,7 @@ register_preset(Preset("cifar", ref_gpus=2, kimg=100000, batch=64, mbstd=32, fma
 
 
 def resolve_preset(name: str, resolution: int, gpus: int = 1) -> Preset:
-    try:
-        preset = PRESETS[name]
-    except KeyError:
-        raise KeyError(f"unknown --cfg {name!r}; choose from {', '.join(PRESETS)}") from None
+    preset = PRESETS.get(name)
+    if preset is None:
+        raise KeyError(f"unknown --cfg {name!r}; choose from {', '.join(PRESETS.entries())}")
     return preset.for_resolution(resolution, gpus)

@@ -6,7 +6,7 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-from curator.atomic import write_text
+from commons.atomic import write_text
 
 # Curves drawn by `plot_curves`, one PNG each: file name -> the stats keys on it.
 PLOTS = {

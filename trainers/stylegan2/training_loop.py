@@ -19,7 +19,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from curator.atomic import write_text
+from commons.atomic import write_text
+from commons.device import resolve_device
 from trainers.stylegan2 import checkpoint, distributed
 from trainers.stylegan2.dataset import BatchSequence, ImageZipDataset, batch_loader
 from trainers.stylegan2.grid import grid_inputs, render_grid, save_grid
@@ -229,14 +230,14 @@ def memory_stats(device: torch.device) -> dict[str, float]:
     return out
 
 
-def run_metrics(run: Run, weights: Path, run_dir: Path, device: torch.device, metrics_kwargs: dict) -> None:
-    """Quality metrics of this snapshot's G_ema, appended to metrics.jsonl; the training RNG is untouched."""
-    from curator.evaluate.runner import evaluate_snapshot
+SnapshotMetrics = Callable[[nn.Module, torch.device], dict]
+"""Measures a snapshot's G_ema and returns {metric: value}; the host supplies it, as the official loop's progress_fn."""
 
-    opts = run.options
-    kwargs = {"cache_dir": run_dir / "metrics-cache", **metrics_kwargs}
+
+def run_metrics(run: Run, weights: Path, run_dir: Path, device: torch.device, measure: SnapshotMetrics) -> None:
+    """This snapshot's metrics, appended to metrics.jsonl; the training RNG is untouched."""
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-        results = evaluate_snapshot(run.G_ema, Path(opts.data), opts.metrics, opts.metrics_num_gen, device=device, **kwargs)
+        results = measure(run.G_ema, device)
     record = {"kimg": run.counters.cur_nimg / 1000, "snapshot": weights.name, **results}
     with open(run_dir / "metrics.jsonl", "a", encoding="utf-8") as fh:
         fh.write(json.dumps(record, sort_keys=True) + "\n")
@@ -253,11 +254,12 @@ class LabelPool:
 
 
 def train(opts: TrainOptions, run_dir: Path, on_tick: Callable[[dict], None] | None = None, workers: int = 0,
-          metrics_kwargs: dict | None = None) -> Counters:
+          on_snapshot: SnapshotMetrics | None = None) -> Counters:
     """Train until `opts.kimg`; continue from `run_dir/resume.pt` when it exists.
 
-    `metrics_kwargs` go to curator.evaluate's `evaluate_snapshot` (cache_dir, config).
+    `on_snapshot` measures each snapshot when `opts.metrics` names any metric.
     """
+    opts = opts.model_copy(update={"device": str(resolve_device(opts.device))})
     device = torch.device(opts.device)
     dist = distributed.setup(opts.device)
     dataset = ImageZipDataset(opts.data, mirror=opts.mirror, use_labels=opts.c_dim > 0)
@@ -279,7 +281,7 @@ def train(opts: TrainOptions, run_dir: Path, on_tick: Callable[[dict], None] | N
     if dist.is_main:
         run_dir.mkdir(parents=True, exist_ok=True)
         write_text(run_dir / "config.json", json.dumps(opts.model_dump(mode="json"), indent=1))
-    return _loop(run, run_dir, dataset, dist, device, on_tick, workers, metrics_kwargs or {})
+    return _loop(run, run_dir, dataset, dist, device, on_tick, workers, on_snapshot)
 
 
 def check_dataset(opts: TrainOptions, dataset: ImageZipDataset, world: int) -> None:
@@ -294,7 +296,7 @@ def check_dataset(opts: TrainOptions, dataset: ImageZipDataset, world: int) -> N
 
 
 def _loop(run: Run, run_dir: Path, dataset: ImageZipDataset, dist: distributed.Dist, device: torch.device,
-          on_tick: Callable[[dict], None] | None, workers: int, metrics_kwargs: dict) -> Counters:
+          on_tick: Callable[[dict], None] | None, workers: int, on_snapshot: SnapshotMetrics | None) -> Counters:
     opts, c = run.options, run.counters
     stats = StatsWriter(run_dir) if dist.is_main else None
     if stats is not None:
@@ -320,7 +322,7 @@ def _loop(run: Run, run_dir: Path, dataset: ImageZipDataset, dist: distributed.D
             if stats is not None:
                 stats.append(record)
             if dist.is_main and (done or record["tick"] % opts.snap == 0):
-                _snapshot(run, run_dir, dataset, grid, device, metrics_kwargs)
+                _snapshot(run, run_dir, dataset, grid, device, on_snapshot)
             if on_tick is not None:
                 on_tick(record)
             tick_start = time.perf_counter()
@@ -331,10 +333,11 @@ def _loop(run: Run, run_dir: Path, dataset: ImageZipDataset, dist: distributed.D
             stats.close()
 
 
-def _snapshot(run: Run, run_dir: Path, dataset: ImageZipDataset, grid, device: torch.device, metrics_kwargs: dict) -> None:
+def _snapshot(run: Run, run_dir: Path, dataset: ImageZipDataset, grid, device: torch.device,
+              on_snapshot: SnapshotMetrics | None) -> None:
     weights = write_snapshot(run, run_dir, dataset, grid)
-    if run.options.metrics:
-        run_metrics(run, weights, run_dir, device, metrics_kwargs)
+    if run.options.metrics and on_snapshot is not None:
+        run_metrics(run, weights, run_dir, device, on_snapshot)
     checkpoint.save_resume_state(run_dir / checkpoint.RESUME_NAME, resume_state(run))
 
 

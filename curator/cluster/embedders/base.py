@@ -87,9 +87,3 @@ class Embedder:
         out = self.model(batch.to(self.device, non_blocking=True))
         return out.flatten(1).float()
 
-
-def resolve_device(name: str) -> torch.device:
-    """'auto' picks the GPU when one is present."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)

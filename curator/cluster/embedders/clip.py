@@ -84,7 +84,7 @@ def _weights(cfg: ClipConfig) -> tuple[str | None, str]:
         return str(cached), cfg.clip_pretrained
     source = f"https://huggingface.co/{pcfg.get('hf_hub', '').rstrip('/')}"
     if hf_offline() or not host_reachable("huggingface.co"):
-        # Without this, open_clip/huggingface_hub retry for about 45 s before failing.
+        # Without this, open_clip/huggingface_hub retry for a long while before failing.
         os.environ["HF_HUB_OFFLINE"] = "1"
         from huggingface_hub.constants import HF_HUB_CACHE
 

@@ -8,42 +8,39 @@ passes the part after the colon as the config's `arch`.
 from __future__ import annotations
 
 import dataclasses
-import importlib
 from collections.abc import Callable
 from typing import Any
 
+from commons.registry import Registry
 from curator.cluster.embedders.base import Embedder
 from curator.errors import CuratorError
 
 Builder = Callable[[Any], Embedder]
 
-_REGISTRY: dict[str, tuple[type, Builder]] = {}
 # Imported on first use so that the registry fills without importing torch at CLI start.
-_PLUGINS = ("curator.cluster.embedders.clip", "curator.cluster.embedders.torchvision_cnn", "curator.cluster.embedders.pixels")
+EMBEDDERS: Registry[tuple[type, Builder]] = Registry(modules=(
+    "curator.cluster.embedders.clip", "curator.cluster.embedders.torchvision_cnn", "curator.cluster.embedders.pixels"))
 
 
 def register_embedder(name: str, config_cls: type) -> Callable[[Builder], Builder]:
     def deco(builder: Builder) -> Builder:
-        _REGISTRY[name] = (config_cls, builder)
+        EMBEDDERS.register(name)((config_cls, builder))
         return builder
 
     return deco
 
 
 def _entry(name: str) -> tuple[type, Builder, dict[str, Any]]:
-    for module in _PLUGINS:
-        importlib.import_module(module)
     base, _, arg = name.partition(":")
-    if base not in _REGISTRY:
+    entry = EMBEDDERS.get(base)
+    if entry is None:
         raise CuratorError(f"unknown embedder {name!r}; known: {', '.join(list_embedders())} (and 'torchvision:<classifier>')")
-    config_cls, builder = _REGISTRY[base]
+    config_cls, builder = entry
     return config_cls, builder, ({"arch": arg} if arg else {})
 
 
 def list_embedders() -> list[str]:
-    for module in _PLUGINS:
-        importlib.import_module(module)
-    return sorted(_REGISTRY)
+    return EMBEDDERS.names()
 
 
 def create_embedder(name: str, **cfg: Any) -> Embedder:

@@ -6,12 +6,12 @@ itself and probes the host once; with neither it stops at once and says which fi
 
 from __future__ import annotations
 
-import hashlib
 import os
 import socket
 from pathlib import Path
 from urllib.parse import urlparse
 
+from commons.hashing import sha256_file
 from curator.errors import CuratorError, MissingWeightsError
 
 
@@ -40,11 +40,7 @@ def local_checkpoint(path: str) -> Path:
 
 def file_digest(path: Path) -> str:
     """Short content id of a checkpoint, so the cache key changes when the file does."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()[:16]
+    return sha256_file(path)[:16]
 
 
 def hf_offline() -> bool:

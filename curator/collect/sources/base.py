@@ -133,19 +133,3 @@ def q(text: str) -> str:
 
 def qpath(text: str) -> str:
     return quote(text.replace(" ", "_"), safe="")
-
-
-_REGISTRY: dict[str, type[Source]] = {}
-
-
-def register(cls: type[Source]) -> type[Source]:
-    _REGISTRY[cls.name] = cls
-    return cls
-
-
-def registry() -> dict[str, type[Source]]:
-    """Every source by name; importing the site modules fills the registry."""
-    from curator.collect.sources import (  # noqa: F401
-        artstation, danbooru, deviantart, flickr, gelbooru, pinterest, pixiv, wikimedia)
-
-    return dict(_REGISTRY)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from curator.collect.sources.base import Source, q, register
+from curator.collect.sources import register
+from curator.collect.sources.base import Source, q
 
 DANBOORU_RATINGS = {"general": ("g",), "sensitive": ("s",), "questionable": ("q",), "explicit": ("e",)}
 

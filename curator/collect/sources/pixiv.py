@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from curator.collect.sources.base import Login, Source, qpath, register
+from curator.collect.sources import register
+from curator.collect.sources.base import Login, Source, qpath
 
 
 @register

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from curator.collect.sources.base import Source, qpath, register
+from curator.collect.sources import register
+from curator.collect.sources.base import Source, qpath
 
 _TAG = re.compile(r"<[^>]+>")
 

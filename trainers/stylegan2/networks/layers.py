@@ -86,7 +86,7 @@ def modulated_conv2d(x: torch.Tensor, weight: torch.Tensor, styles: torch.Tensor
 
     Scaling the input channels by the styles and the output channels by the demodulation
     coefficients equals convolving each sample with its own modulated weights, and one batched
-    conv runs 1.4-1.9x faster on CPU than the per-sample grouped conv (measured in the notes).
+    conv runs faster on CPU than the per-sample grouped conv (measured in docs/notes/7-trainer.md).
     """
     n = x.shape[0]
     x = x * styles.to(x.dtype).reshape(n, -1, 1, 1)

@@ -7,13 +7,13 @@ duplicates, manifest). Memory holds one small result per source, never pixels.
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing as mp
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from commons.hashing import sha256_file
 from curator.errors import CuratorError
 from curator.process.cache import CacheDB, ResultCache, params_key
 from curator.process.config import ProcessConfig
@@ -23,15 +23,13 @@ from curator.process.hashing import SOURCE_HASH_SIZE
 from curator.process.items import crop_item, failed_source, rejected_source
 from curator.process.quality import SOURCE_FILTERS, judge, source_scores, thresholds_of
 from curator.process.worker import CropRecord, SourceResult, Task, WorkerSettings, init_worker, process_task
-from curator.software import software_versions
-from curator.workspace import Workspace
+from curator.workspace import RAW_STAGES, Workspace
 from detectors.registry import DetectorSettings
-from manifests import Item, Manifest, io
-from manifests.io import now_iso
+from manifests import Item, Manifest
 
 STAGE = "process"
 INLINE_BELOW = 16  # fewer tasks than this run in-process: a pool's start-up would cost more
-# One source per pool message: a source takes tens of milliseconds, so messages cost nothing next to
+# One source per pool message: decoding and detecting a source dwarfs a message, so messages cost nothing next to
 # it, and no worker idles at the end while another finishes a chunk of several.
 CHUNKSIZE = 1
 
@@ -50,16 +48,10 @@ def input_manifest(ws: Workspace, ref: str | None) -> Manifest:
     """`ref`, else the latest import or collect version."""
     if ref is not None:
         return ws.manifests.load(ref)
-    from curator.ingest.run import raw_parent
-
-    parent = raw_parent(ws)
+    parent = ws.manifests.latest(RAW_STAGES)
     if parent is None:
         raise CuratorError("no import or collect manifest yet: run 'curator import' or 'curator collect' first")
     return parent
-
-
-def _file_sha(path: str) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def crop_spec(cfg: ProcessConfig) -> CropSpec:
@@ -75,7 +67,7 @@ def worker_settings(ws: Workspace, cfg: ProcessConfig) -> WorkerSettings:
     animeface_path = cfg.animeface_path
     if "animeface" in cfg.detectors:
         from detectors.animeface import ANIMEFACE
-        from detectors.weights import resolve
+        from commons.weights import resolve
 
         animeface_path = str(resolve(ANIMEFACE, cfg.animeface_path))
     return WorkerSettings(
@@ -88,11 +80,11 @@ def worker_settings(ws: Workspace, cfg: ProcessConfig) -> WorkerSettings:
 def cache_keys(settings: WorkerSettings) -> tuple[str, str]:
     """(detection key, result key): each hashes exactly the settings its layer depends on."""
     # Cascade files are keyed by content, so swapping the file at a path invalidates its detections.
-    files = {name: _file_sha(name) for name in settings.detectors if name.endswith(".xml")}
+    files = {name: sha256_file(name) for name in settings.detectors if name.endswith(".xml")}
     detect = {
         "detectors": settings.detectors, "files": files, "min_score": settings.detector_settings.min_score,
         "min_size": settings.detector_settings.min_size, "max_side": settings.detect_max_side,
-        "animeface": _file_sha(settings.detector_settings.animeface_path) if settings.detector_settings.animeface_path else None,
+        "animeface": sha256_file(settings.detector_settings.animeface_path) if settings.detector_settings.animeface_path else None,
         "background": settings.crop.background,  # transparency is flattened onto it before detection
     }
     detect_key = params_key(detect)
@@ -120,8 +112,8 @@ def process_manifest(ws: Workspace, ref: str | None = None, on_progress: Callabl
     finally:  # keep what was finished, also when interrupted
         cache.close()  # also syncs the crops to disk, once, before the manifest below names them
 
-    manifest = _assemble(parent, done, cfg, ws)
-    path, new = _write(ws, manifest)
+    items, stats = _assemble(parent, done, cfg, ws)
+    path, new, manifest = ws.manifests.commit(parent, STAGE, cfg.model_dump(mode="json"), items, stats)
     out = ProcessResult(manifest, path, new, computed=len(tasks), cached=n_cached)
     for item in manifest.items:
         if item.detection is not None and item.derived_from is not None:
@@ -166,7 +158,9 @@ def _run(tasks: list[Task], settings: WorkerSettings, n_workers: int,
         yield from report(pool.imap_unordered(process_task, tasks, chunksize=CHUNKSIZE))
 
 
-def _assemble(parent: Manifest, done: dict[str, SourceResult], cfg: ProcessConfig, ws: Workspace) -> Manifest:
+def _assemble(parent: Manifest, done: dict[str, SourceResult], cfg: ProcessConfig,
+              ws: Workspace) -> tuple[list[Item], dict[str, int]]:
+    """The new version's items (crops replace their sources) and the stats only this stage knows."""
     thresholds = thresholds_of(cfg)
     out: dict[str, Item] = {}
     candidates: list[Candidate] = []
@@ -200,10 +194,7 @@ def _assemble(parent: Manifest, done: dict[str, SourceResult], cfg: ProcessConfi
             candidates.append(Candidate(source, result.hashes, result.sharpness, kept_crops))
     groups = mark_duplicates(candidates, Thresholds(cfg.near_duplicate_distance, cfg.near_duplicate_phash_distance))
     groups += mark_identical_crops(twins, out)
-    manifest = Manifest(parent=parent.id, created=now_iso(), stage=STAGE, params=cfg.model_dump(mode="json"),
-                        software=software_versions(), items=list(out.values()))
-    manifest.stats = {**manifest.summary(), "crops": n_crops, "duplicate_groups": groups}
-    return manifest
+    return list(out.values()), {"crops": n_crops, "duplicate_groups": groups}
 
 
 def _new_crops(result: SourceResult, out: dict[str, Item]) -> list[CropRecord]:
@@ -213,15 +204,3 @@ def _new_crops(result: SourceResult, out: dict[str, Item]) -> list[CropRecord]:
         if rec.id not in out:
             new.setdefault(rec.id, rec)
     return list(new.values())
-
-
-def _write(ws: Workspace, manifest: Manifest) -> tuple[Path, bool]:
-    """Write a new version, unless the latest process version of this parent already says the same."""
-    for path in reversed(ws.manifests.paths()):
-        if f"-{STAGE}-" not in path.name:
-            continue
-        old = io.load(path)
-        if old.parent == manifest.parent and old.params == manifest.params and old.items == manifest.items:
-            return path, False
-        break
-    return ws.manifests.write(manifest), True

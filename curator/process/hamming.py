@@ -39,6 +39,8 @@ from math import comb
 
 import numpy as np
 
+from curator.graphs import connected_groups
+
 HASH_BITS = 64
 
 # Rough per-row costs on one core (seconds), used only to choose between search plans, so
@@ -104,20 +106,10 @@ def group_duplicates(entries: list[HashEntry], threshold: int) -> list[list[int]
     Each group is a list of indices into `entries` with the keeper first (see `keeper_key`);
     groups are ordered by their keeper's index and singletons are omitted.
     """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    n = len(entries)
-    if n < 2:
+    if len(entries) < 2:
         return []
     edges = np.concatenate([_near_entry_pairs(entries, threshold), _exact_pairs(entries)])
-    graph = coo_matrix((np.ones(len(edges), dtype=np.int8), (edges[:, 0], edges[:, 1])), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
-    sizes = np.bincount(labels)
-    members: dict[int, list[int]] = {}
-    for index in np.flatnonzero(sizes[labels] > 1).tolist():
-        members.setdefault(int(labels[index]), []).append(index)
-    groups = [sorted(group, key=lambda k: keeper_key(entries[k])) for group in members.values()]
+    groups = [sorted(group, key=lambda k: keeper_key(entries[k])) for group in connected_groups(len(entries), edges)]
     return sorted(groups, key=lambda group: group[0])
 
 

@@ -14,8 +14,12 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from curator.atomic import write_bytes
-from curator.errors import MissingWeightsError
+from commons.atomic import write_bytes
+from commons.hashing import sha256_file
+
+
+class MissingWeightsError(FileNotFoundError):
+    """A pretrained weights file is needed and could not be found or fetched (a user error)."""
 
 
 @dataclass(frozen=True)
@@ -37,10 +41,6 @@ def source_url(spec: WeightsFile) -> str:
     return f"{mirror.rstrip('/')}/{spec.name}" if mirror else spec.url
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def resolve(spec: WeightsFile, path: str | os.PathLike[str] | None = None, timeout: float = 30.0) -> Path:
     """The verified local file: `path` if given, else the cached copy, else downloaded into the cache."""
     if path is not None:
@@ -49,7 +49,7 @@ def resolve(spec: WeightsFile, path: str | os.PathLike[str] | None = None, timeo
             raise MissingWeightsError(f"{given}: no such file (expected {spec.name}, from {spec.url})")
         return given
     target = cache_dir() / spec.name
-    if target.is_file() and _sha256(target) == spec.sha256:
+    if target.is_file() and sha256_file(target) == spec.sha256:
         return target
     url = source_url(spec)
     try:

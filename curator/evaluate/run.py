@@ -6,10 +6,14 @@ the accumulators in batches and never kept, so memory stays flat however many ar
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import torch
+
+from commons.atomic import write_text
 
 from curator.errors import CuratorError
 from curator.evaluate.config import EvalConfig
@@ -17,17 +21,15 @@ from curator.evaluate.features import Accumulator, InceptionExtractor, collect
 from curator.evaluate.inception import load_inception, locate_weights
 from curator.evaluate.registry import KIND_PARAMS, KINDS, Metric, Stats, get_metrics
 from curator.evaluate.sources import ManifestImages, ZipImages, generated_batches
-from curator.evaluate.stats_cache import StatsCache, cache_key
-from curator.store import sha256_file
+from curator.evaluate.snapshots import load_snapshot_generator, resolve_snapshot, training_data
+from curator.evaluate.stats_cache import StatsCache
+from curator.software import software_versions
+from curator.workspace import Workspace
+from commons.device import resolve_device
+from commons.hashing import settings_key, sha256_file
 
 RealImages = ZipImages | ManifestImages
 Progress = Callable[[int, int], object]  # (images done, images in all)
-
-
-def resolve_device(name: str | torch.device) -> torch.device:
-    if str(name) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
 
 
 class _Inception:
@@ -69,7 +71,7 @@ def real_statistics(real: RealImages, kinds: list[str], config: EvalConfig, cach
         parts = {"data": real.identity, "kind": k, **KIND_PARAMS[k](config)}
         if acc.uses_inception:
             parts["weights"] = inception.weights_id
-        keys[k] = (cache_key(parts), parts)
+        keys[k] = (settings_key(parts), parts)
     stats: Stats = {}
     for k, (key, _) in keys.items():
         if (hit := cache.load(key)) is not None:
@@ -114,3 +116,40 @@ def evaluate_snapshot(G_ema: torch.nn.Module, dataset_zip: Path, metrics: list[s
     """For the trainer: metrics of one snapshot against its training ZIP, real statistics cached in `cache_dir`."""
     return evaluate(G_ema, ZipImages(Path(dataset_zip)), metrics, num_gen, config or EvalConfig(),
                     StatsCache(Path(cache_dir)), resolve_device(device))
+
+
+@dataclass
+class EvalResult:
+    record: dict[str, Any]  # what <snapshot>.eval.json holds
+    path: Path
+
+
+def real_images(ws: Workspace, data: str | None, snapshot: Path, resolution: int) -> RealImages:
+    """`data` (a ZIP, or a manifest reference), else the training set recorded with the run."""
+    if data is None:
+        recorded = training_data(snapshot)
+        if recorded is None:
+            raise CuratorError("no training set recorded with this checkpoint (or it moved): give --data ZIP_OR_MANIFEST")
+        return ZipImages(recorded)
+    if data.lower().endswith(".zip") and Path(data).is_file():
+        return ZipImages(Path(data))
+    manifest = ws.manifests.load(data)
+    objects = [it.object for it in manifest.kept() if it.object]
+    if not objects:
+        raise CuratorError(f"manifest {manifest.id[:12]} has no kept images")
+    return ManifestImages(ws.root, manifest.id, objects, resolution)
+
+
+def run_eval(ws: Workspace, checkpoint: Path, data: str | None, cfg: EvalConfig,
+             on_progress: Progress | None = None) -> EvalResult:
+    """Metrics of a snapshot against real images, written next to it as <snapshot>.eval.json."""
+    snapshot = resolve_snapshot(checkpoint)
+    device = resolve_device(cfg.device)
+    G = load_snapshot_generator(snapshot, device)
+    real = real_images(ws, data, snapshot, G.img_resolution)
+    results = evaluate(G, real, cfg.metrics, cfg.num, cfg, StatsCache(ws.cache_dir("metrics")), device, on_progress)
+    record = {"checkpoint": str(snapshot), "real": real.identity, "real_images": real.count,
+              "config": cfg.model_dump(mode="json"), "results": results, "software": software_versions()}
+    out = snapshot.with_name(snapshot.name.rsplit(".", 1)[0] + ".eval.json")
+    write_text(out, json.dumps(record, indent=1, sort_keys=True) + "\n")
+    return EvalResult(record, out)
