@@ -29,8 +29,10 @@ def snapshot_stem(run_dir: Path, cur_nimg: int) -> Path:
     return run_dir / f"network-snapshot-{cur_nimg // 1000:06d}"
 
 
-def save_snapshot(stem: Path, nets: dict[str, nn.Module], kwargs: dict[str, dict], meta: dict[str, Any]) -> Path:
-    """Write `<stem>.safetensors` and `<stem>.json`; return the weights path."""
+def save_snapshot(stem: Path, nets: dict[str, nn.Module], kwargs: dict[str, dict], meta: dict[str, Any],
+                  fmt: str = FORMAT) -> Path:
+    """Write `<stem>.safetensors` and `<stem>.json`; return the weights path. `fmt` names the
+    networks' code (another trainer writing this layout gives its own), so loaders can tell them apart."""
     from safetensors.torch import save
 
     tensors = {f"{name}.{k}": v.detach().to("cpu").contiguous().clone()
@@ -38,7 +40,7 @@ def save_snapshot(stem: Path, nets: dict[str, nn.Module], kwargs: dict[str, dict
     weights = stem.with_suffix(".safetensors")
     with atomic_open(weights, "wb") as fh:
         fh.write(save(tensors))
-    write_text(stem.with_suffix(".json"), json.dumps({"format": FORMAT, **meta, "G_kwargs": kwargs["G"],
+    write_text(stem.with_suffix(".json"), json.dumps({"format": fmt, **meta, "G_kwargs": kwargs["G"],
                                                        "D_kwargs": kwargs["D"]}, indent=1))
     return weights
 
