@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from curator.evaluate.geometry_score import geometry_score, mean_rlt, plot_mrlt, relative_living_times
+from curator.evaluate.geometry_score import geometry_score, mean_rlt, plot_mrlt, relative_living_times, same_size
 
 # The authors' toy-data settings (KhrulkovV/geometry-score README): 32 landmarks, gamma = 1/8.
 TOY = dict(landmarks=32, gamma=1 / 8, repeats=20)
@@ -55,3 +55,9 @@ def test_mrlt_png(mrlts, tmp_path):
 
     path = plot_mrlt({"real": mrlts["circle"], "generated": mrlts["two_circles"]}, tmp_path / "m.png")
     assert Image.open(path).size == (600, 350)
+    assert path.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_sets_are_compared_at_the_same_size():
+    a, b = same_size(np.zeros((10, 2)), np.arange(40.0).reshape(20, 2), seed=0)
+    assert a.shape == b.shape == (10, 2) and len(np.unique(b[:, 0])) == 10

@@ -216,3 +216,26 @@ def test_generator_loads_and_makes_each_class(run_a):
     img = G(z, torch.eye(3))
     assert img.shape == (3, 3, 32, 32) and torch.isfinite(img).all()
     assert not torch.allclose(img[0], img[1]) and not torch.allclose(img[1], img[2])
+
+
+def test_non_square_training_set_trains_and_makes_non_square_images(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from trainers.yurugan.checkpoint import load_generator
+    from trainers.yurugan.training_loop import train
+
+    data = tmp_path / "set"
+    data.mkdir()
+    rng = np.random.default_rng(0)
+    labels = []
+    for i in range(8):
+        Image.fromarray(rng.integers(0, 256, (36, 32, 3), dtype=np.uint8)).save(data / f"img{i}.png")
+        labels.append([f"img{i}.png", i % 2])
+    (data / "dataset.json").write_text(json.dumps({"labels": labels}))
+    opts = YuruGANOptions(data=str(data), height=36, width=32, c_dim=2, kimg=0.008, device="cpu",
+                          **{**TINY, "grid": (2, 2)})
+    train(opts, tmp_path / "run")
+    G = load_generator(tmp_path / "run")
+    assert G.img_resolution == (36, 32) and G(torch.randn(2, G.z_dim), torch.eye(2)).shape == (2, 3, 36, 32)
+    assert Image.open(tmp_path / "run" / "fakes000000.png").size == (64, 72)

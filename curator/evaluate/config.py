@@ -28,7 +28,7 @@ class EvalConfig(Section):
     gs_images: int = Field(1000, ge=3, description="Geometry Score: images per set used as witnesses.")
     gs_side: int = Field(32, ge=4, description="Geometry Score: images are area-downscaled to this smaller side, then flattened.")
     gs_landmarks: int = Field(64, ge=3, description="Geometry Score: random landmarks per witness complex.")
-    gs_gamma: Optional[float] = Field(None, gt=0, description="Geometry Score: alpha_max as a fraction of the largest distance (unset: 1/128 * 32 / landmarks).")
+    gs_gamma: Optional[float] = Field(None, gt=0, description="Geometry Score: alpha_max as a fraction of the largest landmark-witness distance (unset: 1/128).")
     gs_repeats: int = Field(100, ge=1, description="Geometry Score: landmark sets averaged into the MRLT (the paper: 1,000 or more).")
     seed: int = Field(0, description="Seed of the latents, labels, SWD patches and KID subsets.")
     device: str = Field("auto", description="'auto' (CUDA when present), 'cpu', 'cuda' or 'cuda:N'.")

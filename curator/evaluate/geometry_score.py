@@ -13,8 +13,11 @@ misses or invents loops (mode collapse or spurious modes), whatever the sharpnes
 Reported x1e3 as in the YuruGAN paper (``gs``); lower is better.
 
 The filtration and RLT follow the authors' published implementation (KhrulkovV/geometry-score):
-a nearest-landmark table of plain Euclidean distances, gamma = 1/128 * 32 / L by default,
-RLT over i_max = 100 hole counts.
+a nearest-landmark table of plain Euclidean distances, gamma = 1/128 by default (their MNIST
+example), RLT over i_max = 100 hole counts. One deviation: landmarks are drawn without
+replacement (the reference draws with replacement; a repeated landmark adds nothing).
+How many holes a set shows depends on its size and dimension, so compare GS values only at the
+same settings (`[eval] gs_*`) and similar set sizes.
 """
 
 from __future__ import annotations
@@ -32,8 +35,7 @@ from curator.evaluate.registry import Metric, Stats, kind, metric
 I_MAX = 100
 
 
-def default_gamma(landmarks: int) -> float:
-    return 1.0 / 128 * 32.0 / landmarks
+DEFAULT_GAMMA = 1.0 / 128  # the value of the authors' MNIST example and of most published uses
 
 
 def witness_barcode(points: np.ndarray, landmarks: int, gamma: float, rng: np.random.Generator
@@ -77,17 +79,27 @@ def mean_rlt(points: np.ndarray, landmarks: int = 64, gamma: float | None = None
     if len(points) < 3:
         raise ValueError("the Geometry Score needs at least 3 points per set")
     rng = np.random.default_rng(seed)
-    gamma = default_gamma(landmarks) if gamma is None else gamma
+    gamma = DEFAULT_GAMMA if gamma is None else gamma
     points = np.asarray(points, dtype=np.float64)
     return np.mean([relative_living_times(*witness_barcode(points, landmarks, gamma, rng), i_max)
                     for _ in range(repeats)], axis=0)
+
+
+def same_size(a: np.ndarray, b: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Both sets cut to the smaller one's size (a seeded random subset): the number of holes a
+    witness complex shows grows with the number of witnesses, so unequal sets would differ in GS
+    for that reason alone."""
+    n = min(len(a), len(b))
+    rng = np.random.default_rng(seed)
+    pick = lambda x: x if len(x) == n else x[np.sort(rng.choice(len(x), n, replace=False))]  # noqa: E731
+    return pick(a), pick(b)
 
 
 def geometry_score(mrlt_a: np.ndarray, mrlt_b: np.ndarray) -> float:
     return float(np.sum((mrlt_a - mrlt_b) ** 2))
 
 
-def plot_mrlt(mrlts: dict[str, np.ndarray], path: Path, title: str = "", shown: int = 10) -> Path:
+def plot_mrlt(mrlts: dict[str, np.ndarray], path: Path, title: str = "", shown: int | None = None) -> Path:
     """The MRLT distributions side by side as bars (the paper's Figure 10 / the GS paper's Figure 3)."""
     import matplotlib
 
@@ -96,12 +108,15 @@ def plot_mrlt(mrlts: dict[str, np.ndarray], path: Path, title: str = "", shown: 
 
     from commons.atomic import atomic_open
 
+    if shown is None:  # up to the last hole count any set spends 0.1 % of its time at, at least 10
+        last = max((int(np.nonzero(m > 1e-3)[0].max()) for m in mrlts.values() if (m > 1e-3).any()), default=0)
+        shown = max(10, last + 2)
     fig, ax = plt.subplots(figsize=(6, 3.5), dpi=100)
     width = 0.8 / max(len(mrlts), 1)
     x = np.arange(shown)
     for j, (name, m) in enumerate(mrlts.items()):
         ax.bar(x + (j - (len(mrlts) - 1) / 2) * width, m[:shown], width=width, label=name)
-    ax.set_xticks(x)
+    ax.set_xticks(x[:: max(1, shown // 15)])
     ax.set_xlabel("number of 1-dimensional holes")
     ax.set_ylabel("mean relative living time")
     ax.set_title(title or "MRLT")
@@ -156,7 +171,8 @@ class GeometryScore(Metric):
 
     def compute(self, real: Stats | None, fake: Stats, config: EvalConfig) -> dict[str, float]:
         opts = dict(landmarks=config.gs_landmarks, gamma=config.gs_gamma, repeats=config.gs_repeats, seed=config.seed)
-        self.mrlts = {"real": mean_rlt(real["flat"]["points"], **opts), "generated": mean_rlt(fake["flat"]["points"], **opts)}
+        a, b = same_size(real["flat"]["points"], fake["flat"]["points"], config.seed)
+        self.mrlts = {"real": mean_rlt(a, **opts), "generated": mean_rlt(b, **opts)}
         return {"gs": 1e3 * geometry_score(self.mrlts["real"], self.mrlts["generated"])}
 
     def write_figures(self, stem: Path) -> list[Path]:
