@@ -61,3 +61,9 @@ def test_mrlt_png(mrlts, tmp_path):
 def test_sets_are_compared_at_the_same_size():
     a, b = same_size(np.zeros((10, 2)), np.arange(40.0).reshape(20, 2), seed=0)
     assert a.shape == b.shape == (10, 2) and len(np.unique(b[:, 0])) == 10
+
+
+def test_mrlt_png_when_a_set_has_holes_up_to_the_last_count(tmp_path):
+    busy = np.zeros(100)
+    busy[99] = 1.0
+    assert plot_mrlt({"real": np.eye(100)[3], "generated": busy}, tmp_path / "m.png").is_file()

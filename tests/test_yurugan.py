@@ -239,3 +239,37 @@ def test_non_square_training_set_trains_and_makes_non_square_images(tmp_path):
     G = load_generator(tmp_path / "run")
     assert G.img_resolution == (36, 32) and G(torch.randn(2, G.z_dim), torch.eye(2)).shape == (2, 3, 36, 32)
     assert Image.open(tmp_path / "run" / "fakes000000.png").size == (64, 72)
+
+
+def test_two_processes_under_torchrun_train_in_step(cond_set, tmp_path):
+    """torchrun with the gloo backend on the CPU: both ranks end with the same weights."""
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "ddp.py"
+    script.write_text(f"""
+import os, torch
+torch.set_num_threads(1)
+from trainers.yurugan.options import YuruGANOptions
+from trainers.yurugan import training_loop
+seen = {{}}
+real_train = training_loop._loop
+def loop(run, *a, **k):
+    out = real_train(run, *a, **k)
+    torch.save({{k: v for k, v in run.G.state_dict().items()}}, r"{tmp_path}/G-%s.pt" % os.environ["RANK"])
+    return out
+training_loop._loop = loop
+opts = YuruGANOptions(data=r"{cond_set}", height=32, width=32, c_dim=3, kimg=0.016, device="cpu", batch=4, tick_kimg=1,
+                      snap=1, ch=8, ch_max=32, z_chunk=8, shared_dim=16, grid=(2, 2))
+training_loop.train(opts, __import__("pathlib").Path(r"{tmp_path}/run"))
+""")
+    torchrun = Path(sys.executable).with_name("torchrun")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([str(torchrun), "--standalone", "--nproc_per_node", "2", str(script)], capture_output=True,
+                          text=True, timeout=240, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    g0, g1 = (torch.load(tmp_path / f"G-{r}.pt") for r in (0, 1))
+    weights = [k for k in g0 if "running" not in k and "num_batches" not in k]  # BN statistics are per rank
+    assert all(torch.equal(g0[k], g1[k]) for k in weights)
+    assert (tmp_path / "run" / "network-snapshot-000000.safetensors").is_file()

@@ -110,7 +110,7 @@ def plot_mrlt(mrlts: dict[str, np.ndarray], path: Path, title: str = "", shown: 
 
     if shown is None:  # up to the last hole count any set spends 0.1 % of its time at, at least 10
         last = max((int(np.nonzero(m > 1e-3)[0].max()) for m in mrlts.values() if (m > 1e-3).any()), default=0)
-        shown = max(10, last + 2)
+        shown = min(max(10, last + 2), min(len(m) for m in mrlts.values()))
     fig, ax = plt.subplots(figsize=(6, 3.5), dpi=100)
     width = 0.8 / max(len(mrlts), 1)
     x = np.arange(shown)
