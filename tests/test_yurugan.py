@@ -42,7 +42,8 @@ def test_layer_shapes_square_and_non_square(shape, blocks, base):
     adv, cls = D(img, c)
     assert adv.shape == (4,) and cls.shape == (4, 3)
     # Attention sits at a middle resolution, not at the ends.
-    assert 0 <= G.attn_after < blocks and G.attn.gamma.item() == 0
+    assert 0 <= G.attn_after < blocks - 1 and G.attn.gamma.item() == 0
+    assert G.attn.gamma.shape == () and D.attn_after < blocks
 
 
 def test_every_generator_block_is_class_conditional():

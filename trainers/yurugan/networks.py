@@ -58,9 +58,10 @@ class Generator(nn.Module):
         self.widths = widths
         self.linear = sn_linear(z_chunk, widths[0] * self.base[0] * self.base[1])
         self.blocks = nn.ModuleList(GBlock(widths[i], widths[i + 1], cond_dim) for i in range(n))
-        # Attention after the block whose output's smaller side is closest to attn_res.
+        # Attention after the block whose output's smaller side is closest to attn_res, never the
+        # last block (full resolution: the costliest place, and not a middle one).
         sides = [min(self.base) << (i + 1) for i in range(n)]
-        self.attn_after = min(range(n), key=lambda i: (abs(sides[i] - attn_res), i))
+        self.attn_after = min(range(max(n - 1, 1)), key=lambda i: (abs(sides[i] - attn_res), i))
         self.attn = SelfAttention(widths[self.attn_after + 1])
         self.out_bn = nn.BatchNorm2d(widths[-1], eps=1e-4)
         self.to_rgb = sn_conv(widths[-1], img_channels)
