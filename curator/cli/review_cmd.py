@@ -40,7 +40,7 @@ def review(
 ) -> None:
     """Review MANIFEST in the FiftyOne App. Tag samples 'reject', 'accept' or 'label:<name>';
     leaving (close the App tabs, or Ctrl-C) syncs the tags into a new version and prints the diff."""
-    from curator.review.app import app_url, exposure_warning, open_in_browser, serve_app, wait_until_left
+    from curator.review.app import app_url, check_port_free, exposure_warning, open_in_browser, serve_app, wait_until_left
     from curator.review.database import review_database
     from curator.review.dataset import build_dataset, load_dataset, media_roots
     from curator.review.sync import reviewer_name, sync_dataset
@@ -49,6 +49,11 @@ def review(
     cfg = ws.config.review.override(address=address, port=port)
     m = ws.manifests.load(manifest)
     reviewer = reviewer_name(cfg.reviewer)
+    if not sync:
+        warning = exposure_warning(cfg.address)
+        if warning:
+            err_console.print(warning, highlight=False)
+        check_port_free(cfg.address, cfg.port)  # before the database starts and the dataset is built
     with review_database(ws.root, cfg):
         if sync:
             _report(sync_dataset(ws, load_dataset(ws, m), reviewer), as_json)
@@ -56,9 +61,6 @@ def review(
         with progress("building review dataset", total=len(m.items)) as advance:
             ds = build_dataset(ws, m, on_progress=advance)
         open_browser = not (remote or no_browser)
-        warning = exposure_warning(cfg.address)
-        if warning:
-            err_console.print(warning, highlight=False)
         log = ws.root / "cache" / "review-server.log"
         with serve_app(cfg.address, cfg.port, media_roots(ws), log, exit_when_closed=open_browser) as server:
             url = server.url(ds.name)

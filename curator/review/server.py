@@ -71,6 +71,8 @@ class GuardedApp:
                               [(b"set-cookie", decision.set_cookie.encode("latin-1"))])
             return
         if not decision.allow:
+            # The server log shows what was refused (never the query: it may hold a token).
+            print(f"refused {decision.status} {method} {scope.get('path')}: {decision.reason}", file=sys.stderr, flush=True)
             await self._plain(scope, receive, send, decision.status, REFUSED.encode(), "text/plain; charset=utf-8")
             return
         if decision.query is not None:
