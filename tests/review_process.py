@@ -1,4 +1,4 @@
-"""`curator review --remote` in a child process, for the tests that drive it from outside."""
+"""`curator review` in a child process, for the tests that drive it from outside."""
 
 from __future__ import annotations
 
@@ -14,10 +14,12 @@ from pathlib import Path
 class ReviewProcess:
     """`curator review --remote` in a child process, its output collected line by line."""
 
-    def __init__(self, root: Path, port: int, *args: str) -> None:
-        env = {**os.environ, "FIFTYONE_DO_NOT_TRACK": "true", "PYTHONUNBUFFERED": "1"}
+    def __init__(self, root: Path, port: int, *args: str, remote: bool = True) -> None:
+        # BROWSER=true: without --remote, curator "opens" the URL with the `true` command; the test opens it.
+        env = {**os.environ, "FIFTYONE_DO_NOT_TRACK": "true", "PYTHONUNBUFFERED": "1", "BROWSER": "true"}
+        mode = ["--remote"] if remote else []
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "curator.cli.app", "-w", str(root), "review", "--remote", "--port", str(port), *args],
+            [sys.executable, "-m", "curator.cli.app", "-w", str(root), "review", *mode, "--port", str(port), *args],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
         )
         self.lines: queue.Queue[str] = queue.Queue()

@@ -94,3 +94,32 @@ def test_app_shows_grid_and_a_tag_set_in_the_page_syncs(tmp_path, _imported_temp
     assert synced.stage == "review" and synced.parent == start.id
     reviewed = [it for it in synced.items if it.review is not None]
     assert len(reviewed) == 1 and reviewed[0].status == "rejected" and reviewed[0].reasons[-1].code == "review"
+
+
+def test_closing_the_last_tab_ends_a_local_review(tmp_path, _imported_template):
+    """Without --remote the review ends by itself once the reviewer has closed every App tab."""
+    from playwright.sync_api import sync_playwright
+
+    root = tmp_path / "ws"
+    shutil.copytree(_imported_template, root)
+    review = ReviewProcess(root, free_port(), remote=False)
+    try:
+        url = review.wait_for("App: ", APP_START_TIMEOUT_S).split(" ", 1)[1]
+        review.wait_for("tag samples", 10)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True)
+            try:
+                page = browser.new_page(viewport={"width": 1400, "height": 900})
+                page.goto(url)
+                page.wait_for_selector("canvas", timeout=60_000)
+                page.wait_for_timeout(1000)
+                assert review.proc.poll() is None, "the review ended while its tab was open"
+                page.close()
+            finally:
+                browser.close()
+        review.proc.wait(60)
+        output = review.finish()
+    finally:
+        review.stop()
+    assert review.proc.returncode == 0, output
+    assert "nothing to sync" in output, output

@@ -35,7 +35,7 @@ def tree(tmp_path):
 
 @pytest.fixture
 def guard(tree):
-    return Guard.for_port(new_token(), [tree["store"], tree["media"]], PORT)
+    return Guard.for_server(new_token(), [tree["store"], tree["media"]], "127.0.0.1", PORT)
 
 
 def _request(guard, path="/", query="", headers=None, method="GET", cookie=True, bearer=False):
@@ -102,6 +102,18 @@ def test_cross_origin_requests_are_refused_even_with_the_cookie(guard):
     for origin in ("http://evil.example", f"http://127.0.0.1:{PORT + 1}", "null", f"http://127.0.0.1:{PORT}, http://evil.example"):
         d = _request(guard, "/graphql", method="POST", headers={"origin": origin})
         assert not d.allow and d.status == 403, origin
+
+
+def test_a_loopback_server_answers_only_loopback_host_names(guard, tree):
+    # An SSH tunnel may use another local port: only the name is checked.
+    for host in (f"127.0.0.1:{PORT}", f"localhost:{PORT}", "localhost:8080", "[::1]:8080", "LOCALHOST", "127.0.0.1"):
+        assert _request(guard, headers={"host": host}).allow, host
+    # DNS rebinding: a site's name resolving to 127.0.0.1 reaches the port with its own Host.
+    for host in (f"evil.example:{PORT}", "evil.example", "", "127.0.0.1.evil.example:80", "[::1].evil:1"):
+        d = _request(guard, headers={"host": host})
+        assert not d.allow and d.status == 403, host
+    public = Guard.for_server(guard.token, guard.media_roots, "0.0.0.0", PORT)
+    assert not public.loopback_only and _request(public, headers={"host": "my-box.lab:5199"}).allow
 
 
 def test_media_only_from_the_store_and_the_review_media(guard, tree):

@@ -95,13 +95,23 @@ class ReviewServer:
             return "no output"
         return lines[-1].strip() if lines else "no output"
 
+    def listening(self) -> bool:
+        """Whether the child itself holds the port (so the token goes to it, not to whoever took the port)."""
+        import psutil
+
+        try:
+            conns = psutil.Process(self.process.pid).net_connections(kind="inet")
+        except psutil.Error:
+            return False
+        return any(c.status == psutil.CONN_LISTEN and c.laddr.port == self.port for c in conns)
+
     def wait_ready(self, timeout: float = START_TIMEOUT_S) -> None:
         deadline = time.monotonic() + timeout
         while True:
             if self.process.poll() is not None:
                 raise CuratorError(f"the review App did not start ({self.last_log_line()}); see {self.log_path}")
             try:
-                if self.request("/fiftyone", timeout=2.0) == 200:
+                if self.listening() and self.request("/fiftyone", timeout=2.0) == 200:
                     return
             except OSError:
                 pass

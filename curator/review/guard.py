@@ -12,7 +12,9 @@ that FiftyOne opens exactly what was checked.
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import os
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,7 +24,7 @@ from urllib.parse import parse_qsl, quote, urlencode
 TOKEN_PARAM = "token"
 MEDIA_PARAM = "filepath"
 COOKIE_PREFIX = "curator-review-"
-LOOPBACK = ("127.0.0.1", "::1", "localhost")
+HOST_HEADER = re.compile(r"(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<name>[^:\[\]]+))(?::\d{1,5})?")
 
 
 def new_token() -> str:
@@ -30,7 +32,12 @@ def new_token() -> str:
 
 
 def is_loopback(address: str) -> bool:
-    return address in LOOPBACK or address.startswith("127.")
+    if address == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:  # a host name: only 'localhost' is known to stay on this machine
+        return False
 
 
 def token_matches(expected: str, given: str | None) -> bool:
@@ -76,11 +83,20 @@ class Guard:
     token: str
     media_roots: tuple[str, ...]
     cookie_name: str = COOKIE_PREFIX + "session"
+    loopback_only: bool = False  # the server listens on loopback: only loopback host names are served
 
     @classmethod
-    def for_port(cls, token: str, media_roots: Iterable[str], port: int) -> "Guard":
+    def for_server(cls, token: str, media_roots: Iterable[str], address: str, port: int) -> "Guard":
         # Browsers share cookies between ports of one host, so each review port has its own cookie.
-        return cls(token=token, media_roots=tuple(str(r) for r in media_roots), cookie_name=f"{COOKIE_PREFIX}{port}")
+        return cls(token=token, media_roots=tuple(str(r) for r in media_roots), cookie_name=f"{COOKIE_PREFIX}{port}",
+                   loopback_only=is_loopback(address))
+
+    def host_allowed(self, host: str | None) -> bool:
+        """On a loopback server, a Host naming another site is DNS rebinding: that name now points here."""
+        if not self.loopback_only:
+            return True
+        match = HOST_HEADER.fullmatch(host or "")
+        return match is not None and is_loopback((match["v6"] or match["name"]).lower())
 
     def cookie_token(self, cookie_header: str | None) -> str | None:
         if not cookie_header:
@@ -103,6 +119,8 @@ class Guard:
         """The decision for one request. `headers` has lower-case names; `query_string` is raw."""
         origin = headers.get("origin")
         host = headers.get("host")
+        if not self.host_allowed(host):
+            return Decision(False, 403, f"host {host!r} is not this machine's loopback name")
         # A page on another site must not drive the App even if the browser attached the cookie.
         if origin is not None and host is not None and origin != f"http://{host}" and origin != f"https://{host}":
             return Decision(False, 403, f"cross-origin request from {origin} refused")

@@ -123,7 +123,7 @@ async def _serve(settings: dict[str, Any]) -> None:
 
     stop = asyncio.Event()
     fiftyone_app.debug = False  # Starlette's debug pages would show tracebacks and local paths
-    guard = Guard.for_port(settings["token"], settings["media_roots"], settings["port"])
+    guard = Guard.for_server(settings["token"], settings["media_roots"], settings["address"], settings["port"])
     guarded = GuardedApp(fiftyone_app, guard)
     config = Config()
     config.bind = [_bind(settings["address"], settings["port"])]
