@@ -160,3 +160,52 @@ def test_inside_handles_missing_and_relative_paths(tree):
     assert not inside("/nonexistent/file", [store])
     assert inside(str(Path(store) / "ab" / "not-yet"), [store])  # a missing file below the store is judged by its path
     assert not inside(store, [store])
+
+
+def _asgi(guard, scope_extra, messages=({"type": "websocket.connect"},)):
+    """Run GuardedApp on one fake request; returns what it sent and the scopes that reached the App."""
+    import asyncio
+
+    from curator.review.server import GuardedApp
+
+    reached, sent, incoming = [], [], list(messages)
+
+    async def app(scope, receive, send):
+        reached.append(scope)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+
+    async def receive():
+        return incoming.pop(0)
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/", "query_string": b"",
+             "headers": [(b"host", f"127.0.0.1:{PORT}".encode())], **scope_extra}
+    asyncio.run(GuardedApp(app, guard)(scope, receive, send))
+    return sent, reached
+
+
+def test_the_asgi_layer_answers_refusals_itself(guard, tree):
+    cookie = (b"cookie", f"{guard.cookie_name}={guard.token}".encode())
+    host = (b"host", f"127.0.0.1:{PORT}".encode())
+    # A websocket without the token is closed before FiftyOne sees it.
+    sent, reached = _asgi(guard, {"type": "websocket", "path": "/events"})
+    assert reached == [] and sent == [{"type": "websocket.close", "code": 1008}]
+    # A refused request never reaches the App; its answer is a plain 403.
+    sent, reached = _asgi(guard, {"path": "/media", "query_string": b"filepath=/etc/passwd", "headers": [host, cookie]})
+    assert reached == [] and sent[0]["status"] == 403
+    # A second Cookie header with the right token does not hide a second Origin header from another site.
+    sent, reached = _asgi(guard, {"headers": [host, cookie, (b"origin", f"http://127.0.0.1:{PORT}".encode()),
+                                              (b"origin", b"http://evil.example")]})
+    assert reached == [] and sent[0]["status"] == 403
+    # An allowed media request reaches the App with the checked, resolved path only.
+    obj = tree["store"] / "ab" / "abc"
+    query = f"filepath={quote(str(tree['outside'] / 'into-store'), safe='')}&filepath={quote(str(obj), safe='')}"
+    sent, reached = _asgi(guard, {"path": "/media", "query_string": query.encode(), "headers": [host, cookie]})
+    assert [parse_qsl(s["query_string"].decode()) for s in reached] == [[("filepath", os.path.realpath(obj))]]
+    # The token URL answers with the cookie and a page that moves on; FiftyOne is not asked.
+    sent, reached = _asgi(guard, {"path": "/datasets/d", "query_string": f"token={guard.token}".encode(), "headers": [host]})
+    headers = dict(sent[0]["headers"])
+    assert reached == [] and sent[0]["status"] == 200 and headers[b"set-cookie"].startswith(guard.cookie_name.encode())
+    assert b'url=/datasets/d"' in sent[1]["body"] and guard.token.encode() not in sent[1]["body"]
