@@ -16,6 +16,9 @@ class DeviantArt(Source):
     # DeviantArt has no rating scale, only a mature flag.
     ratings = {"general": (False, None), "questionable": (True,)}
     rating_field = "is_mature"
+    # The browse API gives neither licence nor tags; gallery-dl's 'metadata' option adds one
+    # /deviation/metadata call per page of 50 results that does.
+    gallery_dl_options = {"metadata": True}
 
     def query_urls(self, query: str) -> list[str]:
         if " " in query.strip():
@@ -27,4 +30,5 @@ class DeviantArt(Source):
         return author.get("username") if isinstance(author, dict) else meta.get("username")
 
     def licence(self, meta: dict[str, Any]) -> str | None:
+        # e.g. "No License" or "Creative Commons Attribution-Noncommercial 3.0 License", as DeviantArt words it.
         return meta.get("license") or None

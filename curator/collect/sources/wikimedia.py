@@ -34,6 +34,14 @@ class WikimediaCommons(Source):
     def artist(self, meta: dict[str, Any]) -> str | None:
         return _ext(meta, "Artist") or meta.get("user")
 
+    def title(self, meta: dict[str, Any]) -> str | None:
+        # 'title' is the file page's ('File:Name.jpg'); ObjectName is the work's own name.
+        return _ext(meta, "ObjectName") or meta.get("filename") or None
+
+    def tags(self, meta: dict[str, Any]) -> list[str]:
+        # The file's categories, '|'-separated in extmetadata.
+        return [c for c in (_ext(meta, "Categories") or "").split("|") if c]
+
     def licence(self, meta: dict[str, Any]) -> str | None:
         return _ext(meta, "LicenseShortName")
 
