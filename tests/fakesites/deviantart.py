@@ -18,6 +18,7 @@ class DeviantArt:
     hosts = ("www.deviantart.com", WIXMP)
     api_key = "www.deviantart.com/api/v1/oauth2/browse/tags"
     retries_429 = True  # gallery-dl's DeviantArt client retries a 429 itself, 1 s more each time
+    pages_before_last = 2  # the 429 comes on the last page: after one, every API call waits 1 s
 
     def __init__(self, works: list[Work], per_page: int = 2) -> None:
         self.works = works

@@ -69,9 +69,12 @@ class Fault:
 
 @dataclass
 class Faults:
-    """Per 'host/path': replies served before the real one, headers added to it, bodies cut once."""
+    """Per 'host/path': replies served before the real one, headers added to it, bodies cut once.
 
-    before: dict[str, list[Fault]] = field(default_factory=dict)
+    A None in a `before` queue lets that request through, so a fault can hit the third page.
+    """
+
+    before: dict[str, list[Fault | None]] = field(default_factory=dict)
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
     cut: set[str] = field(default_factory=set)
 

@@ -8,8 +8,8 @@ from typing import Any
 from curator.collect.sources import register
 from curator.collect.sources.base import Source, q
 
-# gallery-dl adds a random 'abcd=ef01' parameter to every file URL to miss Cloudflare's cache.
-_NO_CACHE = re.compile(r"[?&][0-9a-f]{4}=[0-9a-f]{4}$")
+# gallery-dl adds a random 'abcd=0123456789ab' parameter to every file URL to miss Cloudflare's cache.
+_NO_CACHE = re.compile(r"[?&][0-9a-f]{4}=[0-9a-f]{12}$")
 
 
 @register

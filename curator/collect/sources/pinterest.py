@@ -17,6 +17,7 @@ class Pinterest(Source):
     login = Login(("cookies",), cookies=True,
                   how="export your pinterest.com cookies to cookies.txt and set [collect.sites.pinterest] cookies = PATH")
     tags_field = None  # pins carry no tags
+    post_key = "{id}_{num}"  # story and carousel pins hold several files
     size_fields = ("width", "height")
 
     def query_urls(self, query: str) -> list[str]:
