@@ -10,6 +10,7 @@ fake credentials (Gelbooru's API key, Pixiv's refresh token; Pinterest gets a co
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -101,8 +102,10 @@ def test_source_end_to_end(site_cls, tmp_path):
         ws = _workspace(tmp_path, net, [site.name])
         assert registry()[site.name].login is None or gallerydl.has_credentials(
             registry()[site.name](), ws.config.collect.site(site.name)), "fake credentials are seen"
-        query = site.query("elf")
-        result = collect(ws, CollectRequest("elf", queries=[query], sources={site.name: None}))
+        # The shipped 'elf' preset, spelled the way each site's API wants it.
+        (query,) = ws.config.collect.subjects["elf"].queries_for(site.name)
+        assert query == site.query("elf")
+        result = collect(ws, CollectRequest("elf", sources={site.name: None}))
         file_hits = {w.id: net.hits[_key(site.file_url(w))] for w in works}
         requests_first = sum(net.hits.values())
         (report,) = result.reports
@@ -181,3 +184,23 @@ def test_politeness_is_configurable_per_site(tmp_path):
     flickr = registry()["flickr"]()
     conf = gallerydl.build_config(flickr, cfg, cfg.site("flickr"), tmp_path / "s", tmp_path / "a", False)["extractor"]
     assert conf["sleep-request"] == 2.0 and conf["metadata"] == ["license"]
+
+
+def test_shipped_presets_use_each_sites_spelling():
+    """Booru tags are one token each, Commons categories are names without their namespace,
+    DeviantArt tags are single words (anything else becomes a costly site search)."""
+    from curator.collect.config import CollectConfig
+
+    for subject, preset in CollectConfig().subjects.items():
+        for source in ("danbooru", "safebooru", "gelbooru"):
+            for tag in preset.queries_for(source):
+                assert " " not in tag and tag == tag.lower(), (subject, source, tag)
+        for category in preset.queries_for("wikimedia"):
+            assert not category.lower().startswith("category:") and category[0].isupper(), (subject, category)
+            (url,) = registry()["wikimedia"]().urls(category)
+            assert url.startswith("https://commons.wikimedia.org/wiki/Category:") and " " not in url
+        for tag in preset.queries_for("deviantart"):
+            assert re.fullmatch(r"\w+", tag, re.ASCII), (subject, tag)
+            assert registry()["deviantart"]().urls(tag) == [f"https://www.deviantart.com/tag/{tag}"]
+        for tag in preset.queries_for("pixiv"):
+            assert " " not in tag, (subject, tag)

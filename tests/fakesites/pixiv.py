@@ -34,7 +34,8 @@ class Pixiv:
             "image_urls": {"square_medium": "", "medium": "", "large": ""},
             "user": {"id": 70 + w.id % 3, "name": w.artist.title(), "account": w.artist, "is_followed": False,
                      "profile_image_urls": {"medium": ""}},
-            "tags": [{"name": t, "translated_name": None} for t in w.tags], "tools": [],
+            "tags": [{"name": self.TAGS.get(t, t), "translated_name": t if t in self.TAGS else None} for t in w.tags],
+            "tools": [],
             "create_date": w.posted.strftime("%Y-%m-%dT%H:%M:%S+00:00"), "page_count": 1, "width": w.size,
             "height": w.size, "sanity_level": 2, "x_restrict": 1 if w.mature else 0, "series": None,
             "meta_single_page": {"original_image_url": self.file_url(w)}, "meta_pages": [], "total_view": 5,
@@ -44,11 +45,14 @@ class Pixiv:
 
     def expected(self, w: Work, query: str) -> dict:
         return {"site": "pixiv", "page": f"https://www.pixiv.net/artworks/{w.id}", "url": self.file_url(w),
-                "artist": w.artist, "title": w.title, "tags": w.tags, "licence": None, "posted": w.posted_iso,
+                "artist": w.artist, "title": w.title, "tags": [self.TAGS.get(t, t) for t in w.tags], "licence": None,
+                "posted": w.posted_iso,
                 "query": query, "rating": "general"}
 
+    TAGS = {"elf": "エルフ", "mascot": "マスコット"}  # Pixiv's own (Japanese) tags for the works' tags
+
     def query(self, tag: str) -> str:
-        return tag
+        return self.TAGS[tag]
 
     def handle(self, req: Request) -> Reply:
         key = req.host + req.path
@@ -65,7 +69,7 @@ class Pixiv:
         if req.headers.get("authorization") != "Bearer access":
             return Reply.of_json({"error": {"message": "Error occurred at the OAuth process."}}, 400)
         if key == "app-api.pixiv.net/v1/search/illust":
-            hits = [w for w in self.works if req.arg("word") in w.tags]
+            hits = [w for w in self.works if req.arg("word") in [self.TAGS.get(t, t) for t in w.tags]]
             offset = int(req.arg("offset") or 0)
             chunk = hits[offset:offset + self.per_page]
             nxt = None

@@ -18,7 +18,7 @@ class Wikimedia:
         self.works = works
         self.per_page = per_page
         self.files = {f"upload.wikimedia.org{self._path(w)}": w for w in works}
-        # Category names as the API spells them (the preset's 'Elves_in_art' is 'Category:Elves in art').
+        # Category names as the API spells them: namespace first, then the name with spaces.
         self.categories = {"Category:Elves in art": "elf", "Category:Mascots": "mascot"}
 
     @staticmethod
@@ -64,7 +64,7 @@ class Wikimedia:
                 "query": query, "rating": None}
 
     def query(self, tag: str) -> str:
-        return {"elf": "Elves_in_art", "mascot": "Mascots"}[tag]
+        return {"elf": "Elves in art", "mascot": "Category:Mascots"}[tag]
 
     def handle(self, req: Request) -> Reply:
         key = req.host + req.path

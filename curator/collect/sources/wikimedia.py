@@ -26,7 +26,11 @@ class WikimediaCommons(Source):
     size_fields = ("width", "height")
 
     def query_urls(self, query: str) -> list[str]:
-        return [f"{self.root}/wiki/Category:{qpath(query)}"]
+        # A category's name, with or without its namespace ('Category:Elves in art' or 'Elves in art').
+        name = query.strip()
+        if name.lower().startswith("category:"):
+            name = name[len("category:"):]
+        return [f"{self.root}/wiki/Category:{qpath(name)}"]
 
     def page_url(self, meta: dict[str, Any]) -> str | None:
         return meta.get("descriptionurl") or None
