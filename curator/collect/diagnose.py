@@ -41,7 +41,7 @@ _RATE_LIMITED = Diagnosis("rate limited (429)",
 
 def diagnose(source: Source, log_lines: list[str], returncode: int, last_status: int | None = None) -> Diagnosis:
     if last_status == 429:
-        # Some of gallery-dl's site clients (Flickr, Pinterest) stop at a 429 without retrying and
+        # Some of gallery-dl's site clients (Flickr's) stop at a 429 without retrying and
         # log only the parse error that follows it; the last answer says what happened.
         return _RATE_LIMITED
     # Errors say why it stopped; warnings (e.g. a retried 429) only explain it when there are none.

@@ -16,7 +16,7 @@ class Pinterest:
     name = "pinterest"
     hosts = ("www.pinterest.com", PINIMG)
     api_key = "www.pinterest.com/resource/BaseSearchResource/get/"
-    retries_429 = False  # gallery-dl's Pinterest client stops at any answer of 400 or more
+    retries_429 = True
 
     def __init__(self, works: list[Work], per_page: int = 2) -> None:
         self.works = works
