@@ -52,6 +52,12 @@ class Workspace:
     def manifests(self) -> ManifestRepo:
         return ManifestRepo(self.root / "manifests", software_versions)
 
+    def writing(self, command: str):
+        """The workspace's writer lock (see curator.lock): hold it from reading a parent to committing."""
+        from curator.lock import workspace_lock
+
+        return workspace_lock(self.root, command)
+
     def cache_dir(self, name: str) -> Path:
         path = self.root / "cache" / name
         path.mkdir(parents=True, exist_ok=True)

@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> None:
         _fail(exc.format_message() + hint, exc, 2)
     except click_exc.ClickException as exc:
         _fail(exc.format_message(), exc, exc.exit_code)
-    except click_exc.Abort:
+    except typer.Abort:
         _fail("aborted", None, 1)
     except USER_ERRORS as exc:
         _fail(str(exc), exc, getattr(exc, "exit_code", 2))
