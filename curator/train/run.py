@@ -124,6 +124,12 @@ def resume_options(run_dir: Path, overrides: dict[str, Any]):
 
     if not (run_dir / "config.json").is_file() or not (run_dir / RESUME_NAME).is_file():
         raise CuratorError(f"{run_dir}: not a run folder with a resume state (config.json and {RESUME_NAME})")
-    data = json.loads((run_dir / "config.json").read_text())
+    from trainers.stylegan2.safe_load import read_json
+
+    data = read_json(run_dir / "config.json", "run configuration")
     data.update({k: v for k, v in overrides.items() if k in RESUMABLE})
-    return TrainOptions(**data)
+    try:
+        return TrainOptions(**data)
+    except ValidationError as exc:
+        where, msg = first_error(exc)
+        raise CuratorError(f"{run_dir / 'config.json'}: {where}: {msg}; not a run this version can continue") from None
