@@ -28,7 +28,7 @@ MAX_PICKLE_OPS = 2_000_000
 MAX_PICKLE_STACK = 20_000
 MAX_PICKLE_MARKS = 1_000
 # Containers visited when a loaded pickle is turned into plain values, and how deep they nest.
-MAX_NODES = 1_000_000
+MAX_NODES = 100_000
 MAX_DEPTH = 64
 # The JSON beside a snapshot, and a safetensors header (safetensors' own limit is 100 MB).
 MAX_JSON_BYTES = 16 << 20
