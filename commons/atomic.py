@@ -19,7 +19,10 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "wb", durable: bool = 
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:  # name the file the caller asked for, not the temporary one
+        raise type(exc)(exc.errno, exc.strerror, str(path)) from None
     try:
         # mkstemp creates 0600; a file the user gets is 0666 less the umask, as open() would make it.
         os.fchmod(fd, 0o666 & ~current_umask())

@@ -71,5 +71,7 @@ def describe_os_error(exc: OSError) -> str | None:
         return (f"{place}: no space left ({reason}{free_text}); free some space (or choose another place) "
                 "and run the same command again")
     if exc.errno in PATH_ERRNOS and where is not None:
+        if exc.errno in (errno.EEXIST, errno.ENOTDIR) and os.path.isfile(where):
+            return f"{where}: a file is in the way; give a folder"
         return f"{where}: {reason}"
     return None

@@ -46,7 +46,7 @@ def review(
     from curator.review.sync import reviewer_name, sync_dataset
 
     ws = workspace()
-    cfg = ws.config.review
+    cfg = ws.config.review.override(address=address, port=port)  # --port 99999: one line before anything starts
     m = ws.manifests.load(manifest)
     reviewer = reviewer_name(cfg.reviewer)
     with review_database(ws.root, cfg):

@@ -147,6 +147,7 @@ def real_images(ws: Workspace, data: str | None, snapshot: Path, resolution: int
 def run_eval(ws: Workspace, checkpoint: Path, data: str | None, cfg: EvalConfig,
              on_progress: Progress | None = None) -> EvalResult:
     """Metrics of a snapshot against real images, written next to it as <snapshot>.eval.json."""
+    get_metrics(cfg.metrics)  # an unknown metric name is refused before anything is loaded
     snapshot = resolve_snapshot(checkpoint)
     device = resolve_device(cfg.device)
     G = load_snapshot_generator(snapshot, device)

@@ -16,6 +16,7 @@ from curator.export.config import ExportConfig
 from curator.workspace import Workspace
 
 
+_FLAGS = {"tick_kimg": "tick", "ema_kimg": "ema", "metrics_num_gen": "metrics-num"}  # option names that differ from fields
 RESUMABLE = ("kimg", "snap", "tick_kimg", "metrics", "metrics_num_gen", "device")  # a resumed run changes only these
 
 
@@ -78,7 +79,8 @@ def build_options(data: Path, cfg: str, cond: bool, overrides: dict[str, Any]):
         return options_from_preset(cfg, resolution, str(data.resolve()), gpus=gpus, c_dim=c_dim, **overrides)
     except ValidationError as exc:
         where, msg = first_error(exc)
-        raise CuratorError(f"--{where}: {msg}") from None
+        flag = _FLAGS.get(where, where.replace("_", "-"))
+        raise CuratorError(f"--{flag}: {msg}") from None
 
 
 def prepare(ws: Workspace, source: str | None, given: dict[str, Any], cond: bool = False, resume: Path | None = None,
