@@ -85,8 +85,7 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         common.err_console.print("interrupted; run the same command again to resume")
         sys.exit(130)
-    if isinstance(code, int) and code:
-        sys.exit(code)
+    sys.exit(code if isinstance(code, int) else 0)  # as Click's standalone mode does: callers see SystemExit
 
 
 def _fail(message: str, exc: BaseException | None, code: int) -> None:
