@@ -525,3 +525,71 @@ def test_files_users_get_follow_the_umask(tmp_path, umask, mode):
         os.umask(old)
     for path in [tmp_path / "manifest.json", tmp_path / "grid.png", ws.config_path, *ws.manifests.paths(), *_objects(ws)]:
         assert path.stat().st_mode & 0o777 == mode, path
+
+
+# ------------------------------------------------------------------- beyond the audit's list
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    import zlib
+
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+
+def _raw_png(w: int, h: int, idat: bytes, extra: bytes = b"") -> bytes:
+    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) + extra
+            + _chunk(b"IDAT", idat) + _chunk(b"IEND", b""))
+
+
+def test_image_bombs_are_rejected_from_their_headers(tmp_path):
+    import zlib
+
+    src = tmp_path / "in"
+    src.mkdir()
+    tiny = zlib.compress(b"\x00" * 25 * 8)
+    (src / "dims.png").write_bytes(_raw_png(20000, 20000, zlib.compress(b"\x00" * 60001 * 100)))  # 400 Mpx
+    (src / "iccp.png").write_bytes(_raw_png(8, 8, tiny, _chunk(b"iCCP", b"x\x00\x00" + zlib.compress(b"\x00" * (64 << 20)))))
+    (src / "ztxt.png").write_bytes(_raw_png(8, 8, tiny, _chunk(b"zTXt", b"k\x00\x00" + zlib.compress(b"A" * (64 << 20)))))
+    ws = Workspace(tmp_path / "ws")
+    started = time.monotonic()
+    result = import_paths(ws, [src], workers=1)
+    assert time.monotonic() - started < 20
+    assert result.rejected == {"too_many_pixels": 1, "corrupt": 2}
+
+
+def test_padding_an_extreme_aspect_ratio_stays_small(tmp_path):
+    from curator.export.config import ExportConfig
+    from curator.export.writer import export_manifest
+
+    ws = Workspace(tmp_path / "ws")
+    Image.new("RGB", (1_000_000, 1), "red").save(tmp_path / "wide.png")  # padded first, it was a 3 TB square
+    import_paths(ws, [tmp_path / "wide.png"], workers=1)
+    result = export_manifest(ws.manifests.load("latest"), ws.store, tmp_path / "o.zip", ExportConfig(resolution=32, fit="pad"))
+    assert result.images == 1
+
+
+def test_hostile_training_zips_are_one_line(tmp_path, capsys):
+    import zipfile
+    import zlib
+
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w") as zf:
+        zf.writestr("00000/img00000000.png", _raw_png(20000, 20000, zlib.compress(b"\x00" * 60001 * 100)))
+        zf.writestr("dataset.json", "{}")
+    inflate = tmp_path / "inflate.zip"
+    with zipfile.ZipFile(inflate, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("00000/img00000000.png", b"\x00" * (80 << 20))  # 80 MB of zeros in ~80 KB
+        zf.writestr("dataset.json", "{}")
+    (tmp_path / "not.zip").write_text("not a zip")
+    for data, expected in ((bomb, "20000x20000"), (inflate, "unpacks to"), (tmp_path / "not.zip", "not a training-set ZIP")):
+        code, _, err = hostile.cli(["-w", str(tmp_path / "ws"), "train", str(data), "--device", "cpu"], capsys)
+        assert expected in hostile.one_line_error(code, err), err
+
+
+def test_deeply_nested_json_is_refused_in_one_line(tmp_path, capsys):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ManifestError, match="nested too deeply"):
+        mio.load(deep)
+    code, _, err = hostile.cli(["manifest", "validate", str(deep)], capsys)
+    assert "nested too deeply" in hostile.one_line_error(code, err)
