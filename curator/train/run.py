@@ -97,7 +97,12 @@ def prepare(ws: Workspace, source: str | None, given: dict[str, Any], cond: bool
         raise CuratorError(f"--transfer {given['transfer']}: no such file or folder")
     opts = build_options(data, tc.cfg, cond, {**tc.model_dump(exclude={"cfg", "workers"}), **given,
                                               "device": pick_device(tc.device)})
-    run_dir = out or new_run_dir(ws, f"{data.stem[:12]}-{opts.cfg}{opts.resolution}")
+    if out is None:
+        with ws.writing("train"):  # two trains started at once must not pick the same numbered folder
+            run_dir = new_run_dir(ws, f"{data.stem[:12]}-{opts.cfg}{opts.resolution}")
+            run_dir.mkdir(parents=True)
+    else:
+        run_dir = out
     if (run_dir / "config.json").exists():
         raise CuratorError(f"{run_dir} already holds a run; continue it with --resume {run_dir}")
     return opts, run_dir
