@@ -13,13 +13,19 @@ from torch import Tensor
 from curator.errors import CuratorError
 
 
+MAX_SEEDS = 10_000
+
+
 def parse_seeds(text: str) -> list[int]:
     """'0-3,10' -> [0, 1, 2, 3, 10]."""
     seeds: list[int] = []
     try:
         for part in filter(None, (p.strip() for p in text.split(","))):
             lo, _, hi = part.partition("-")
-            seeds.extend(range(int(lo), int(hi) + 1) if hi else [int(lo)])
+            span = range(int(lo), int(hi) + 1) if hi else range(int(lo), int(lo) + 1)
+            if len(seeds) + len(span) > MAX_SEEDS:  # '0-4294967295' would build a list of 4 billion ints
+                raise CuratorError(f"bad seed list {text!r}: more than {MAX_SEEDS:,} seeds")
+            seeds.extend(span)
     except ValueError:
         raise CuratorError(f"bad seed list {text!r}; write e.g. 0-15 or 1,5,9") from None
     if not seeds or min(seeds) < 0 or max(seeds) >= 2 ** 32:
@@ -27,9 +33,17 @@ def parse_seeds(text: str) -> list[int]:
     return seeds
 
 
+def parse_layer_list(text: str) -> list[int]:
+    """'0-6' -> [0, ..., 6]; a ValueError names what is wrong (it reaches the user as --mix-layers: ...)."""
+    try:
+        return parse_seeds(text)
+    except CuratorError:
+        raise ValueError(f"bad layer list {text!r}; write e.g. 0-6 or 0,1,2 (latent layer indices)") from None
+
+
 def parse_layers(text: str, num_ws: int) -> list[int]:
     """'0-6' -> those w indices, clipped to the generator's num_ws."""
-    return [i for i in parse_seeds(text) if i < num_ws]
+    return [i for i in parse_layer_list(text) if i < num_ws]
 
 
 def seed_latents(seeds: list[int], z_dim: int) -> Tensor:
