@@ -47,7 +47,7 @@ def run(
         if r.status == WOULD_RUN:
             console.print(escape(f"{r.name:<9} would run   {r.why}"), highlight=False)
         elif r.status == PAUSED:
-            console.print(f"{r.name:<9} paused for review of the clustered version", highlight=False)
+            console.print(f"{r.name:<9} paused      for your review of the clustered version {Path(r.why).name}", highlight=False)
         elif r.status == UP_TO_DATE:
             console.print(escape(f"{r.name:<9} up to date  {shown}  {r.done.made}"), highlight=False)
         else:
@@ -61,9 +61,9 @@ def run(
     if report.paused:
         rc = ws.config.review
         console.print(
-            f"review it: curator review   (the FiftyOne App at http://{rc.address}:{rc.port}; tag samples 'reject', "
+            f"  review it: curator review   (the FiftyOne App at http://{rc.address}:{rc.port}; tag samples 'reject', "
             "'accept' or 'label:<name>', then close the App tabs to sync)\n"
-            f"or review now with `{again} --review-now`, or train without review with `{again} --no-review`\n"
+            f"  or review in this command with `{again} --review-now`, or train without review with `{again} --no-review`\n"
             f"next: `{again}` again to continue", highlight=False)
         return
     _summary(ws.root, report)
@@ -83,7 +83,7 @@ def _summary(root: Path, report) -> None:
             continue
         c = r.done.counts
         if "kept" in c:
-            console.print(f"  {r.name:<9} {c['kept']} kept of {c['items']}", highlight=False)
+            console.print(f"  {r.name:<9} {c['kept']} kept of {c['items']} items", highlight=False)
         elif "images" in c and r.name == "export":
             console.print(f"  {r.name:<9} {c['images']} training images", highlight=False)
     train, evaluated, generated = report.output("train"), report.output("eval"), report.output("generate")
@@ -98,7 +98,8 @@ def _summary(root: Path, report) -> None:
         metrics = ", ".join(f"{k} {v:.4g}" for k, v in evaluated.counts["metrics"].items())
         console.print(f"  metrics: {metrics}  ({evaluated.path})", highlight=False)
     if generated is not None:
-        console.print(f"  samples: {generated.counts['grid']}", highlight=False)
-        if generated.counts.get("reals"):
-            console.print(f"  reals:   {generated.counts['reals']}", highlight=False)
+        grid = Path(generated.path)
+        console.print(f"  samples: {grid}", highlight=False)
+        if (grid.parent / "reals.png").is_file():
+            console.print(f"  reals:   {grid.parent / 'reals.png'}  (training images, for comparison)", highlight=False)
     console.print(f"  record:  {report.record}", highlight=False)

@@ -35,8 +35,18 @@ class StepRecord:
     seconds: float = 0.0
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "StepRecord":
-        return cls(data["input"], data["settings"], Done(**data["done"]), data.get("seconds", 0.0))
+    def from_json(cls, data: dict[str, Any], root: Path) -> "StepRecord":
+        done = Done(**data["done"])
+        done.path = str(root / done.path)  # a no-op for an absolute path
+        return cls(data["input"], data["settings"], done, data.get("seconds", 0.0))
+
+    def to_json(self, root: Path) -> dict[str, Any]:
+        """Paths inside the workspace are kept relative to it, so a moved or copied workspace keeps its record."""
+        data = asdict(self)
+        path = Path(self.done.path)
+        if path.is_relative_to(root):
+            data["done"]["path"] = str(path.relative_to(root))
+        return data
 
 
 @dataclass
@@ -53,12 +63,12 @@ class RunRecord:
             return cls(path)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            steps = {name: StepRecord.from_json(rec) for name, rec in data.get("steps", {}).items()}
+            steps = {name: StepRecord.from_json(rec, root) for name, rec in data.get("steps", {}).items()}
         except (ValueError, KeyError, TypeError) as exc:
             raise CuratorError(f"{path}: not a run record ({exc}); delete it to start the run's bookkeeping afresh") from None
         return cls(path, data.get("config", {}), steps, data.get("paused"))
 
     def save(self) -> None:
         data = {"config": self.config, "paused": self.paused,
-                "steps": {name: asdict(rec) for name, rec in self.steps.items()}}
+                "steps": {name: rec.to_json(self.path.parent) for name, rec in self.steps.items()}}
         write_text(self.path, json.dumps(data, indent=1, sort_keys=True) + "\n")

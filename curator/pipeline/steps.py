@@ -326,7 +326,7 @@ class Generate(Step):
         _, paths = run_generate(run_dir, opts, out, ctx.ws.config.train.device)
         grid_path = out / "grid.png"
         reals = write_reals(run_dir, out / "reals.png", len(opts.seeds))
-        counts = {"images": len(opts.seeds), "grid": str(grid_path), "reals": str(reals) if reals else None}
+        counts = {"images": len(opts.seeds), "reals": reals is not None}
         return Done(f"{prev.id}:{settings_key(opts.model_dump(), 12)}", str(grid_path),
                     f"{len(opts.seeds)} images and grid.png", counts), "made"
 
