@@ -140,6 +140,9 @@ def test_killed_during_training_then_run_again_gives_the_uninterrupted_result(tm
     assert run_a.name == run_b.name
     last = lambda run: json.loads((run / "metrics.jsonl").read_text().splitlines()[-1])  # noqa: E731
     assert last(run_b)["kimg"] == last(run_a)["kimg"] == 0.1
+    # Resuming is exact (one thread each, the trainer's own resume state): the same final weights.
+    weights = "network-snapshot-000000.safetensors"
+    assert (run_b / weights).read_bytes() == (run_a / weights).read_bytes()
 
 
 def test_dry_run_on_a_finished_run_says_everything_is_up_to_date(uninterrupted, corpus_dir, capsys):
