@@ -62,7 +62,7 @@ def status(out: str) -> dict[str, str]:
     found = {}
     for line in out.splitlines():
         parts = line.split()
-        if not line[:1].isspace() and parts and parts[0] in STEPS and len(parts) > 1:
+        if not line[:1].isspace() and parts and parts[0] in ("collect", *STEPS) and len(parts) > 1:
             found[parts[0]] = parts[1]
     return found
 
@@ -200,14 +200,8 @@ def test_review_pauses_and_running_again_takes_the_reviewers_decisions(tmp_path,
     assert status(out)["review"] == "would" and "takes your review decisions" in out
 
     # The reviewer rejects one crop (as `curator review --sync` would write it).
-    w = Workspace(ws)
-    clustered = w.manifests.latest(["cluster"])
-    items = [it.model_copy(deep=True) for it in clustered.items]
-    victim = next(it for it in items if it.status == "kept")
-    from manifests import Reason
-
-    victim.reject(Reason(code="review_reject", stage="review"))
-    reviewed = w.manifests.commit(clustered, "review", {"reviewer": "test"}, items, {"review": {"reject": 1}}).manifest
+    clustered = Workspace(ws).manifests.latest(["cluster"])
+    reviewed = _reject_one(Workspace(ws), clustered)
 
     code, out, err = cli(capsys, "-w", str(ws), "run", "--from", str(corpus_dir), "--until", "export")
     assert code == 0, err
@@ -234,3 +228,58 @@ def test_source_date_epoch_pins_manifest_times(monkeypatch):
     assert now_iso() == "2023-11-14T22:13:20+00:00"
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
     assert now_iso() != "2023-11-14T22:13:20+00:00"
+
+
+def _reject_one(ws: Workspace, manifest) -> object:
+    """What a reviewer's sync writes: the version with one kept crop rejected, stage 'review'."""
+    from manifests import Reason
+
+    items = [it.model_copy(deep=True) for it in manifest.items]
+    next(it for it in items if it.status == "kept").reject(Reason(code="review_reject", stage="review"))
+    return ws.manifests.commit(manifest, "review", {"reviewer": "test"}, items, {"review": {"reject": 1}}).manifest
+
+
+def test_review_now_opens_the_app_and_continues_with_the_decisions(tmp_path, corpus_dir, config, capsys, monkeypatch):
+    import curator.review.session as session
+
+    opened = []
+
+    def app(ws, manifest, open_browser=True, say=print):
+        opened.append(manifest.id)
+        return _reject_one(ws, manifest)
+
+    monkeypatch.setattr(session, "review_in_app", app)
+    ws = new_workspace(tmp_path / "ws", config)
+    code, out, err = cli(capsys, "-w", str(ws), "run", "--from", str(corpus_dir), "--until", "export", "--review-now")
+    assert code == 0, err
+    clustered = Workspace(ws).manifests.latest(["cluster"])
+    reviewed = Workspace(ws).manifests.latest(["review"])
+    assert opened == [clustered.id] and reviewed.parent == clustered.id
+    got = status(out)
+    assert (got["review"], got["export"]) == ("made", "made") and f"version {reviewed.id[:12]}" in out
+    # Done once: the same command again opens nothing.
+    code, out, _ = cli(capsys, "-w", str(ws), "run", "--from", str(corpus_dir), "--until", "export", "--review-now")
+    assert code == 0 and opened == [clustered.id] and status(out)["review"] == "up"
+
+
+def test_a_subject_starts_with_collect(tmp_path, capsys):
+    code, out, err = cli(capsys, "-w", str(tmp_path), "run", "elf", "--dry-run")
+    assert code == 0, err
+    got = status(out)
+    assert list(got) == ["collect", *STEPS[1:]] and set(got.values()) == {"would"}
+    assert "asks the sources for new images" in out and "after collect" in out
+
+
+def test_without_its_record_the_run_redoes_no_stage_and_reuses_the_finished_training(uninterrupted, corpus_dir, capsys,
+                                                                                      tmp_path):
+    ws_a, _ = uninterrupted
+    ws = tmp_path / "ws"
+    shutil.copytree(ws_a, ws)
+    (ws / "run.json").unlink()
+    before = versions(ws)
+    code, out, err = cli(capsys, "-w", str(ws), "run", "--from", str(corpus_dir), "--no-review", "--until", "train")
+    assert code == 0, err
+    got = status(out)
+    # Each stage finds its version already there (ManifestRepo.commit writes nothing) and the run folder finished.
+    assert [got[s] for s in ("import", "process", "cluster", "train")] == ["nothing", "unchanged", "unchanged", "reused"]
+    assert versions(ws) == before
