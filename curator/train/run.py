@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any, Callable
@@ -17,6 +16,7 @@ from curator.train.registry import DEFAULT, get_trainer, trainer_of_config, trai
 from curator.workspace import Workspace
 
 
+_FLAGS = {"tick_kimg": "tick", "ema_kimg": "ema", "metrics_num_gen": "metrics-num"}  # option names that differ from fields
 RESUMABLE = ("kimg", "snap", "tick_kimg", "metrics", "metrics_num_gen", "device")  # a resumed run changes only these
 
 
@@ -79,7 +79,8 @@ def build_options(data: Path, cfg: str, cond: bool, overrides: dict[str, Any]):
         return options_from_preset(cfg, resolution, str(data.resolve()), gpus=gpus, c_dim=c_dim, **overrides)
     except ValidationError as exc:
         where, msg = first_error(exc)
-        raise CuratorError(f"--{where}: {msg}") from None
+        flag = _FLAGS.get(where, where.replace("_", "-"))
+        raise CuratorError(f"--{flag}: {msg}") from None
 
 
 def prepare(ws: Workspace, source: str | None, given: dict[str, Any], cond: bool = False, resume: Path | None = None,
@@ -99,7 +100,12 @@ def prepare(ws: Workspace, source: str | None, given: dict[str, Any], cond: bool
     if trainer.name != DEFAULT:
         given = {**settings, **given}  # every flag the user typed, so that the trainer can refuse what it lacks
     opts = trainer.options(data, cond, tc.model_dump(exclude={"workers"}), given)
-    run_dir = out or new_run_dir(ws, f"{data.stem[:12]}-{trainer.run_label(opts)}")
+    if out is None:
+        with ws.writing("train"):  # two trains started at once must not pick the same numbered folder
+            run_dir = new_run_dir(ws, f"{data.stem[:12]}-{trainer.run_label(opts)}")
+            run_dir.mkdir(parents=True)
+    else:
+        run_dir = out
     if (run_dir / "config.json").exists():
         raise CuratorError(f"{run_dir} already holds a run; continue it with --resume {run_dir}")
     return opts, run_dir
@@ -126,9 +132,15 @@ def resume_options(run_dir: Path, overrides: dict[str, Any], model: str | None =
 
     if not (run_dir / "config.json").is_file() or not (run_dir / RESUME_NAME).is_file():
         raise CuratorError(f"{run_dir}: not a run folder with a resume state (config.json and {RESUME_NAME})")
-    data = json.loads((run_dir / "config.json").read_text())
+    from trainers.stylegan2.safe_load import read_json
+
+    data = read_json(run_dir / "config.json", "run configuration")
     trainer = trainer_of_config(data)
     if model is not None and model != trainer.name:
         raise CuratorError(f"--model {model}: {run_dir} is a {trainer.name} run")
     data.update({k: v for k, v in overrides.items() if k in RESUMABLE})
-    return trainer.resume_options(data)
+    try:
+        return trainer.resume_options(data)
+    except ValidationError as exc:
+        where, msg = first_error(exc)
+        raise CuratorError(f"{run_dir / 'config.json'}: {where}: {msg}; not a run this version can continue") from None

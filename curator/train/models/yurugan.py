@@ -37,6 +37,8 @@ class YuruGAN:
         except (ValueError, OSError) as exc:
             raise CuratorError(str(exc)) from None
         channels, height, width = ds.image(0).shape
+        if channels not in (1, 3):
+            raise CuratorError(f"{data}: images must have 1 or 3 channels, got {channels}")
         values = {"snap": settings["snap"], "tick_kimg": settings["tick_kimg"], **given,
                   "device": pick_device(given.get("device", settings["device"]))}
         if "channel_max" in values:
