@@ -274,3 +274,21 @@ training_loop.train(opts, __import__("pathlib").Path(r"{tmp_path}/run"))
     weights = [k for k in g0 if "running" not in k and "num_batches" not in k]  # BN statistics are per rank
     assert all(torch.equal(g0[k], g1[k]) for k in weights)
     assert (tmp_path / "run" / "network-snapshot-000000.safetensors").is_file()
+
+
+@pytest.mark.parametrize("change, message", [({"ch_max": 10 ** 9}, "ch_max"), ({"img_resolution": [33, 32]}, "divisible"),
+                                             ({"evil": 1}, "evil")])
+def test_snapshot_arguments_are_checked_before_a_network_is_built(run_a, tmp_path, change, message):
+    import shutil
+
+    from trainers.errors import TrainerError
+    from trainers.yurugan.checkpoint import load_generator
+
+    for suffix in (".safetensors", ".json"):
+        shutil.copy(run_a / f"network-snapshot-000000{suffix}", tmp_path / f"network-snapshot-000000{suffix}")
+    meta_path = tmp_path / "network-snapshot-000000.json"
+    meta = json.loads(meta_path.read_text())
+    meta["G_kwargs"].update(change)
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(TrainerError, match=message):
+        load_generator(tmp_path)
