@@ -200,3 +200,27 @@ def test_a_public_address_warns_and_a_busy_port_is_refused_before_anything_start
     assert len(lines) == 2 and lines[0].startswith("warning: --address 0.0.0.0") and "SSH tunnel" in lines[0]
     assert f"port {port} on 0.0.0.0 is in use" in lines[1]
     assert not (database_dir(imported_ws.root, ReviewConfig()) / STATE_FILE).exists()
+
+
+def test_a_database_left_by_a_killed_curator_is_adopted_and_stopped(tmp_path):
+    from curator.review.database import EmbeddedMongo
+
+    dbdir = tmp_path / "db"
+    first = EmbeddedMongo.start(dbdir)
+    try:
+        assert oct(dbdir.stat().st_mode & 0o777) == "0o700"
+        # The curator process that started it is gone (as after kill -9): its pid is a finished child's.
+        dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+        state = json.loads((dbdir / STATE_FILE).read_text())
+        (dbdir / STATE_FILE).write_text(json.dumps({**state, "owner": int(dead.stdout)}))
+        found = EmbeddedMongo.running(dbdir)
+        assert found is not None and found.owned and found.pid == first.pid
+        assert json.loads((dbdir / STATE_FILE).read_text())["owner"] == os.getpid()
+        # While its starter lives, another process only attaches.
+        assert not EmbeddedMongo.running(dbdir).owned
+        found.stop()
+        first.process.wait(30)
+        assert not (dbdir / STATE_FILE).exists() and not first.socket.parent.exists()
+        assert EmbeddedMongo.running(dbdir) is None
+    finally:
+        first.stop()
