@@ -20,7 +20,9 @@ from commons.validation import first_error
 from curator.errors import CuratorError
 from curator.evaluate.config import EvalConfig
 from curator.export.config import ExportConfig
+from curator.generate.config import GenerateConfig
 from curator.ingest.config import ImportConfig
+from curator.pipeline.config import RunConfig
 from curator.process.config import ProcessConfig
 from curator.review.config import ReviewConfig
 from curator.section import Section
@@ -36,6 +38,8 @@ class CuratorConfig(Section):
     eval: EvalConfig = Field(default_factory=EvalConfig)
     export: ExportConfig = Field(default_factory=ExportConfig)
     train: TrainConfig = Field(default_factory=TrainConfig)
+    generate: GenerateConfig = Field(default_factory=GenerateConfig)
+    run: RunConfig = Field(default_factory=RunConfig)
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 

@@ -40,6 +40,17 @@ def content_id(manifest: Manifest) -> str:
 
 
 def now_iso() -> str:
+    """The current UTC time, or $SOURCE_DATE_EPOCH when set (the reproducible-builds convention).
+
+    Creation and fetch times enter content ids, so two runs of the same pipeline on the same
+    inputs (one interrupted and resumed, one not) make the same ids only with a pinned clock.
+    """
+    pinned = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if pinned:
+        try:
+            return datetime.fromtimestamp(int(pinned), timezone.utc).isoformat(timespec="seconds")
+        except (ValueError, OverflowError, OSError):
+            raise ManifestError(f"SOURCE_DATE_EPOCH={pinned!r}: not a number of seconds since 1970") from None
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 

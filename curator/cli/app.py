@@ -11,7 +11,7 @@ import typer
 from rich.text import Text
 
 from curator import DISTRIBUTION, __version__
-from curator.cli import cluster_cmd, collect_cmd, common, eval_cmd, export_cmd, generate_cmd, import_cmd, init_cmd, manifest_cmd, process_cmd, review_cmd, sample_cmd, train_cmd
+from curator.cli import cluster_cmd, collect_cmd, common, eval_cmd, export_cmd, generate_cmd, import_cmd, init_cmd, manifest_cmd, process_cmd, review_cmd, run_cmd, sample_cmd, train_cmd
 from curator.errors import USER_ERRORS, describe_os_error
 
 app = typer.Typer(
@@ -43,7 +43,7 @@ def _root(
 COMMANDS = {"init": init_cmd.init, "sample": sample_cmd.sample, "import": import_cmd.import_, "collect": collect_cmd.collect,
             "process": process_cmd.process, "cluster": cluster_cmd.cluster, "manifest": manifest_cmd.manifest_app,
             "review": review_cmd.review, "eval": eval_cmd.eval_, "generate": generate_cmd.generate,
-            "export": export_cmd.export, "train": train_cmd.train}
+            "export": export_cmd.export, "train": train_cmd.train, "run": run_cmd.run}
 for name, command in COMMANDS.items():
     if isinstance(command, typer.Typer):
         app.add_typer(command, name=name)
