@@ -90,7 +90,10 @@ def build_config(source: Source, cfg: CollectConfig, site: SiteConfig, staging: 
         extractor.update({"download": False, "archive-event": ""})
     return {
         "extractor": extractor,
-        "downloader": {"http": {"retries": cfg.retries, "timeout": cfg.timeout, "sleep-429": f"exp={cfg.backoff_429}"}},
+        # gallery-dl's file downloader gives up on a 429 unless told to retry it (file hosts such
+        # as upload.wikimedia.org answer 429 too); it then waits sleep-429 like the API requests.
+        "downloader": {"http": {"retries": cfg.retries, "timeout": cfg.timeout, "sleep-429": f"exp={cfg.backoff_429}",
+                                "retry-codes": [429]}},
         "output": {"mode": "null", "progress": False, "log": LOG_FORMAT},
     }
 
