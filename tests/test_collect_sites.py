@@ -207,3 +207,21 @@ def test_shipped_presets_use_each_sites_spelling():
             assert registry()["deviantart"]().urls(tag) == [f"https://www.deviantart.com/tag/{tag}"]
         for tag in preset.queries_for("pixiv"):
             assert " " not in tag, (subject, tag)
+
+
+def test_size_filter_reads_nested_fields():
+    """ArtStation and DeviantArt give an image's size inside the post ('asset', 'content'): the
+    filter gallery-dl evaluates must read it there, and let a post without it through."""
+    from curator.collect.config import FilterConfig
+
+    f = FilterConfig(min_size=256)
+    for name, key, base in (("artstation", "asset", {"adult_content": False, "tags": []}),
+                            ("deviantart", "content", {"is_mature": False})):
+        expr = registry()[name]().filter_expression(f)
+
+        def passes(meta: dict) -> bool:
+            return bool(eval(expr, {}, {"extension": "png", **base, **meta}))  # noqa: S307 (what gallery-dl does)
+
+        assert not passes({key: {"width": 100, "height": 900}})
+        assert passes({key: {"width": 300, "height": 900}})
+        assert passes({})  # size unknown before download: checked after it instead

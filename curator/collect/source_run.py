@@ -33,7 +33,7 @@ _WAIT = re.compile(r"\]\[info\] Waiting for (?:(\d+)h )?(\d+) ?(seconds|minutes|
 
 @dataclass
 class RunStats:
-    """Where a source's time went, read from gallery-dl's debug log as it runs."""
+    """Where a source's time went, read from gallery-dl's debug log once it has finished."""
 
     requests: int = 0  # HTTP responses from the site and its file hosts
     rate_limited: int = 0  # of which '429 Too Many Requests'
