@@ -20,7 +20,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 from fakesites.artstation import ArtStation  # noqa: E402
-from fakesites.danbooru import Danbooru  # noqa: E402
+from fakesites.danbooru import Danbooru, Safebooru  # noqa: E402
 from fakesites.deviantart import DeviantArt  # noqa: E402
 from fakesites.flickr import Flickr  # noqa: E402
 from fakesites.gelbooru import API_KEY, USER_ID, Gelbooru  # noqa: E402
@@ -36,9 +36,9 @@ from curator.collect.sources import registry  # noqa: E402
 from curator.workspace import Workspace  # noqa: E402
 from manifests.verify import verify  # noqa: E402
 
-SITES = [Danbooru, DeviantArt, ArtStation, Wikimedia,
+SITES = [Danbooru, Safebooru, DeviantArt, ArtStation, Wikimedia,
          Flickr, Gelbooru, Pixiv, Pinterest]
-RATED = {"danbooru", "deviantart", "artstation", "gelbooru", "pixiv"}  # sites whose API says what is mature
+RATED = {"danbooru", "safebooru", "deviantart", "artstation", "gelbooru", "pixiv"}  # sites whose API says what is mature
 BASE_TOML = """
 [collect]
 request_interval = 0
@@ -71,7 +71,7 @@ def _workspace(tmp_path: Path, net: FakeInternet, names: list[str]) -> Workspace
     opts = json.dumps(net.options)
     toml = BASE_TOML
     for name in names:
-        extra = ', threshold = 1' if name == "danbooru" else ""
+        extra = ', threshold = 1' if name in ("danbooru", "safebooru") else ""
         # TOML inline table from the JSON options (keys quoted: 'proxy-env' has a dash).
         inline = "{" + ", ".join(f'"{k}" = {json.dumps(v)}' for k, v in json.loads(opts).items()) + extra + "}"
         toml += f"[collect.sites.{name}]\noptions = {inline}\n"
