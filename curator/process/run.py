@@ -74,6 +74,7 @@ def worker_settings(ws: Workspace, cfg: ProcessConfig) -> WorkerSettings:
         store_root=str(ws.store.root), detectors=tuple(cfg.detectors),
         detector_settings=DetectorSettings(min_score=cfg.face_min_score, animeface_path=animeface_path),
         detect_max_side=cfg.detect_max_side, faces=cfg.faces, crop=crop_spec(cfg), max_pixels=ws.config.import_.max_pixels,
+        choice=cfg.detector_choice, min_probability=cfg.face_min_probability,
     )
 
 
@@ -86,6 +87,7 @@ def cache_keys(settings: WorkerSettings) -> tuple[str, str]:
         "min_size": settings.detector_settings.min_size, "max_side": settings.detect_max_side,
         "animeface": sha256_file(settings.detector_settings.animeface_path) if settings.detector_settings.animeface_path else None,
         "background": settings.crop.background,  # transparency is flattened onto it before detection
+        "choice": settings.choice, "min_probability": settings.min_probability,
     }
     detect_key = params_key(detect)
     return detect_key, params_key({"detect": detect_key, "faces": settings.faces, "crop": settings.crop.__dict__,
