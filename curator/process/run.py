@@ -15,6 +15,7 @@ from pathlib import Path
 
 from commons.hashing import sha256_file
 from curator.errors import CuratorError
+from curator.process import report
 from curator.process.cache import CacheDB, ResultCache, params_key
 from curator.process.config import ProcessConfig
 from curator.process.crop import CropSpec
@@ -42,6 +43,8 @@ class ProcessResult:
     computed: int = 0  # source images decoded this run
     cached: int = 0  # source images answered from the cache
     detectors: dict[str, int] = field(default_factory=dict)
+    yields: dict = field(default_factory=dict)  # report.yields: sources -> crops per detector, rejections per reason
+    report_dir: Path | None = None  # contact sheets per rejection reason and per detector
 
 
 def input_manifest(ws: Workspace, ref: str | None) -> Manifest:
@@ -120,6 +123,9 @@ def process_manifest(ws: Workspace, ref: str | None = None, on_progress: Callabl
     for item in manifest.items:
         if item.detection is not None and item.derived_from is not None:
             out.detectors[item.detection.detector] = out.detectors.get(item.detection.detector, 0) + 1
+    out.yields = report.yields(parent, manifest)
+    report.write_contact_sheets(ws.root, manifest)
+    out.report_dir = report.report_dir(ws.root, manifest)
     return out
 
 
