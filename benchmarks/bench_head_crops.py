@@ -4,7 +4,9 @@ evidence-based choice, on the labelled flare-game portraits and on the sample co
 A method's crop counts as a head when its face box overlaps the labelled head with IoU >= 0.5.
 Precision = good face crops / face crops made; recall = good face crops / labelled heads.
 Subject fallbacks are not face crops; the 'head' line counts the silhouette head crops of the
-new choice separately. `--fit` refits the constants of `detectors/evidence.py` on the same
+new choice separately. 'centre on head': face crops whose box centre lies in the labelled head;
+'crop holds head': images whose crop square (face or subject, default crop settings) holds at
+least 80 % of the labelled head and is at most 6x its area. `--fit` refits the constants of `detectors/evidence.py` on the same
 candidates and prints them (logistic regressions, L2 0.1).
 
     cd /tmp && apt-get download flare-game && dpkg-deb -x flare-game_*.deb /tmp/flare/x
@@ -22,6 +24,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from curator.process.crop import CropSpec, region_for  # noqa: E402
+
+SPEC = CropSpec()  # the stage's default crop settings
 
 ROOT = Path(__file__).resolve().parents[1]
 ANIMEFACE = ROOT.parent / "shared" / "weights" / "lbpcascade_animeface.xml"
@@ -60,6 +66,14 @@ def iou(a, b) -> float:
     return inter / union if union > 0 else 0.0
 
 
+def crop_holds_head(region, head) -> bool:
+    """The crop square (any kind: face or subject) holds >= 80 % of the head and is at most 6x its area."""
+    ix = max(0.0, min(region[2], head[2]) - max(region[0], head[0]))
+    iy = max(0.0, min(region[3], head[3]) - max(region[1], head[1]))
+    area = (head[2] - head[0]) * (head[3] - head[1])
+    return ix * iy >= 0.8 * area and (region[2] - region[0]) * (region[3] - region[1]) <= 6 * area
+
+
 def evaluate(images, settings) -> dict[str, dict[str, float]]:
     from curator.process.detect import DetectorChain
 
@@ -70,10 +84,13 @@ def evaluate(images, settings) -> dict[str, dict[str, float]]:
     table = {}
     head_tp = head_n = 0
     for label, chain in methods.items():
-        made = good = on_head = 0
+        made = good = on_head = holds = 0
         for _, path, head in images:
             rgb, alpha = decode(path)
             result = chain.run(rgb, alpha)
+            if result.boxes and head is not None:
+                biggest = max(result.boxes, key=lambda b: b.area)
+                holds += crop_holds_head(region_for(biggest, SPEC).box, head)
             faces = [b for b in result.boxes if b.kind not in ("subject", "head", "centre")]
             if faces:
                 box = max(faces, key=lambda b: b.area)  # faces = 'largest'
@@ -85,18 +102,18 @@ def evaluate(images, settings) -> dict[str, dict[str, float]]:
                 b = result.boxes[0]
                 head_n += 1
                 head_tp += head is not None and iou((b.x0, b.y0, b.x1, b.y1), head) >= 0.5
-        table[label] = {"face crops": made, "good": good, "on head": on_head, "precision": good / made if made else 1.0,
+        table[label] = {"face crops": made, "good": good, "on head": on_head, "holds": holds, "precision": good / made if made else 1.0,
                         "recall": good / heads if heads else 0.0}
-    table["(silhouette head crops, new choice)"] = {"face crops": head_n, "good": head_tp, "on head": -1,
+    table["(silhouette head crops, new choice)"] = {"face crops": head_n, "good": head_tp, "on head": -1, "holds": -1,
                                                     "precision": head_tp / head_n if head_n else 1.0, "recall": head_tp / heads if heads else 0.0}
     return table
 
 
 def print_table(title: str, n: int, heads: int, table: dict) -> None:
     print(f"\n{title}: {n} images, {heads} labelled heads")
-    print(f"{'method':38s} {'crops':>6s} {'good':>5s} {'precision':>9s} {'recall':>7s} {'centre on head':>15s}")
+    print(f"{'method':38s} {'crops':>6s} {'good':>5s} {'precision':>9s} {'recall':>7s} {'centre on head':>15s} {'crop holds head':>16s}")
     for label, r in table.items():
-        print(f"{label:38s} {r['face crops']:6d} {r['good']:5d} {r['precision']:9.3f} {r['recall']:7.3f} {r['on head']:15d}")
+        print(f"{label:38s} {r['face crops']:6d} {r['good']:5d} {r['precision']:9.3f} {r['recall']:7.3f} {r['on head']:15d} {r['holds']:16d}")
 
 
 def candidates(images, settings):
