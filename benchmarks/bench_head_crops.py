@@ -4,7 +4,8 @@ evidence-based choice, on the labelled flare-game portraits and on the sample co
 A method's crop counts as a head when its face box overlaps the labelled head with IoU >= 0.5.
 Precision = good face crops / face crops made; recall = good face crops / labelled heads.
 Subject fallbacks are not face crops; the 'head' line counts the silhouette head crops of the
-new choice separately. 'centre on head': face crops whose box centre lies in the labelled head;
+new choice separately. `--fit` also uses flare's 38 loot icons as faceless negatives and
+lower detector thresholds (CNN 0.3, cascade 2 neighbours). 'centre on head': face crops whose box centre lies in the labelled head;
 'crop holds head': images whose crop square (face or subject, default crop settings) holds at
 least 80 % of the labelled head and is at most 6x its area. `--fit` refits the constants of `detectors/evidence.py` on the same
 candidates and prints them (logistic regressions, L2 0.1).
@@ -74,36 +75,61 @@ def crop_holds_head(region, head) -> bool:
     return ix * iy >= 0.8 * area and (region[2] - region[0]) * (region[3] - region[1]) <= 6 * area
 
 
+class _Replay:
+    """A detector that returns what the real one returned on this image (each detector runs once per
+    image; every method below is then decided on the same boxes, as the stage would decide them)."""
+
+    def __init__(self, name: str) -> None:
+        self.name, self.boxes = name, []
+
+    def detect(self, rgb, alpha=None):
+        return list(self.boxes)
+
+
 def evaluate(images, settings) -> dict[str, dict[str, float]]:
     from curator.process.detect import DetectorChain
+    from detectors.registry import create
 
-    methods = {f"{d} alone": DetectorChain([d], settings, 960, "first_hit") for d in FACE_DETECTORS}
-    methods["first hit (old chain)"] = DetectorChain(CHAIN, settings, 960, "first_hit")
-    methods["evidence (new choice)"] = DetectorChain(CHAIN, settings, 960, "evidence")
+    real = {d: create(d, settings) for d in FACE_DETECTORS + ("subject",)}
+    replay = {d: _Replay(d) for d in real}
+
+    def chain(names: list[str], choice: str) -> DetectorChain:
+        c = DetectorChain([], settings, 960, choice)
+        c.names, c.detectors = list(names), [replay[n] for n in names]
+        return c
+
+    methods = {f"{d} alone": chain([d], "first_hit") for d in FACE_DETECTORS}
+    methods["first hit (old chain)"] = chain(CHAIN, "first_hit")
+    methods["evidence (new choice)"] = chain(CHAIN, "evidence")
     heads = sum(h is not None for _, _, h in images)
-    table = {}
+    stats = {label: {"made": 0, "good": 0, "on_head": 0, "holds": 0} for label in methods}
     head_tp = head_n = 0
-    for label, chain in methods.items():
-        made = good = on_head = holds = 0
-        for _, path, head in images:
-            rgb, alpha = decode(path)
-            result = chain.run(rgb, alpha)
+    for _, path, head in images:
+        rgb, alpha = decode(path)
+        for d, det in real.items():
+            replay[d].boxes = det.detect(rgb, alpha)
+        for label, method in methods.items():
+            st = stats[label]
+            result = method.run(rgb, alpha)
             if result.boxes and head is not None:
                 biggest = max(result.boxes, key=lambda b: b.area)
-                holds += crop_holds_head(region_for(biggest, SPEC).box, head)
+                st["holds"] += crop_holds_head(region_for(biggest, SPEC).box, head)
             faces = [b for b in result.boxes if b.kind not in ("subject", "head", "centre")]
             if faces:
                 box = max(faces, key=lambda b: b.area)  # faces = 'largest'
-                made += 1
-                good += head is not None and iou((box.x0, box.y0, box.x1, box.y1), head) >= 0.5
+                st["made"] += 1
+                st["good"] += head is not None and iou((box.x0, box.y0, box.x1, box.y1), head) >= 0.5
                 cx, cy = box.centre
-                on_head += head is not None and head[0] <= cx <= head[2] and head[1] <= cy <= head[3]
+                st["on_head"] += head is not None and head[0] <= cx <= head[2] and head[1] <= cy <= head[3]
             elif label.startswith("evidence") and result.boxes and result.boxes[0].kind == "head":
                 b = result.boxes[0]
                 head_n += 1
                 head_tp += head is not None and iou((b.x0, b.y0, b.x1, b.y1), head) >= 0.5
-        table[label] = {"face crops": made, "good": good, "on head": on_head, "holds": holds, "precision": good / made if made else 1.0,
-                        "recall": good / heads if heads else 0.0}
+    table = {}
+    for label, st in stats.items():
+        made, good = st["made"], st["good"]
+        table[label] = {"face crops": made, "good": good, "on head": st["on_head"], "holds": st["holds"],
+                        "precision": good / made if made else 1.0, "recall": good / heads if heads else 0.0}
     table["(silhouette head crops, new choice)"] = {"face crops": head_n, "good": head_tp, "on head": -1, "holds": -1,
                                                     "precision": head_tp / head_n if head_n else 1.0, "recall": head_tp / heads if heads else 0.0}
     return table
@@ -117,18 +143,25 @@ def print_table(title: str, n: int, heads: int, table: dict) -> None:
 
 
 def candidates(images, settings):
-    """Every face candidate of every detector with its features and whether it is the head."""
+    """Every face candidate of every detector, at low thresholds so that false hits exist to learn
+    from, with its features and whether it is a face: IoU >= 0.3 with the labelled head (framing is
+    not the question here; the benchmark's IoU >= 0.5 is)."""
+    from dataclasses import replace
+
     from detectors import evidence
+    from detectors.animeface import animeface
     from detectors.registry import create
 
-    dets = {d: create(d, settings) for d in FACE_DETECTORS}
+    low = replace(settings, min_score=0.3)
+    dets = {"animeface": animeface(settings.animeface_path, min_neighbors=2),
+            **{d: create(d, low) for d in FACE_DETECTORS if d != "animeface"}}
     rows = []
     for _, path, head in images:
         rgb, alpha = decode(path)
         found = [(d, b) for d, det in dets.items() for b in det.detect(rgb, alpha)]
         for d, b in found:
             f = evidence.features(b, d, found, rgb, alpha)
-            y = head is not None and iou((b.x0, b.y0, b.x1, b.y1), head) >= 0.5
+            y = head is not None and iou((b.x0, b.y0, b.x1, b.y1), head) >= 0.3
             rows.append((d, b.score, f, float(y)))
     return rows
 
@@ -174,17 +207,20 @@ def main() -> None:
     ap.add_argument("--per-family", type=int, default=8)
     ap.add_argument("--painted", type=int, default=8)
     ap.add_argument("--fit", action="store_true")
+    ap.add_argument("--min-score", type=float, default=0.7, help="CNN score floor (the stage's face_min_score)")
     args = ap.parse_args()
     import cv2
 
     from detectors.registry import DetectorSettings
 
     cv2.setNumThreads(1)
-    settings = DetectorSettings(min_score=0.7, animeface_path=str(ANIMEFACE))  # the stage's default face_min_score
+    settings = DetectorSettings(min_score=args.min_score, animeface_path=str(ANIMEFACE))
     sets = {"flare-game portraits (real, painted)": load_flare(args.flare),
             "sample corpus (mascots, figures, edge heads, armour)": load_sample(args.per_family, args.painted)}
     if args.fit:
-        fit(candidates([im for s in sets.values() for im in s], settings))
+        # Flare's loot icons (armour, weapons, potions: real painted art with no face) as negatives.
+        loot = [(p.name, p, None) for p in sorted(args.flare.glob("*/images/loot/*.png"))]
+        fit(candidates([im for s in sets.values() for im in s] + loot, settings))
         return
     for title, images in sets.items():
         print_table(title, len(images), sum(h is not None for _, _, h in images), evaluate(images, settings))
