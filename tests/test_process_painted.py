@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import random
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -146,13 +145,31 @@ def test_head_region_is_a_centred_square_with_room_around_the_blob():
 
 
 @pytest.fixture(scope="module")
-def processed(tmp_path_factory, _imported_template, animeface_xml):
+def corpus_dir(tmp_path_factory) -> Path:
+    """Mascots (2 per family) with the painted cases (6 of each), junk included, no duplicates."""
+    from curator.sample import CorpusSpec, generate_corpus
+
+    out = tmp_path_factory.mktemp("painted-corpus") / "corpus"
+    generate_corpus(out, CorpusSpec(per_family=2, size=128, exact_duplicates=0, near_duplicates=0, painted=6, seed=1))
+    return out
+
+
+@pytest.fixture(scope="module")
+def corpus_labels(corpus_dir) -> dict[str, dict]:
+    return json.loads((corpus_dir / ".labels.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def processed(tmp_path_factory, corpus_dir, animeface_xml):
+    from curator.ingest.run import import_paths
     from curator.process.run import process_manifest
     from curator.workspace import Workspace
 
     root = tmp_path_factory.mktemp("painted") / "ws"
-    shutil.copytree(_imported_template, root)
-    (root / "curator.toml").write_text(f'[process]\nanimeface_path = "{animeface_xml}"\n')
+    ws = Workspace(root)
+    ws.init()
+    import_paths(ws, [corpus_dir], workers=1)
+    (root / "curator.toml").write_text(f'[process]\nanimeface_path = "{animeface_xml}"\nworkers = 1\n')
     return root, process_manifest(Workspace(root))
 
 
@@ -164,7 +181,7 @@ def test_painted_cases_are_in_the_corpus_with_labels(corpus_labels):
     kinds = {}
     for label in corpus_labels.values():
         kinds[label["kind"]] = kinds.get(label["kind"], 0) + 1
-    assert kinds["figure"] >= 4 and kinds["edge_head"] >= 4 and kinds["armour"] >= 4
+    assert kinds["figure"] == kinds["edge_head"] == kinds["armour"] == 6
     assert all(lab["head_box"] is None for lab in corpus_labels.values() if lab["kind"] == "armour")
 
 
