@@ -61,6 +61,7 @@ class Candidate(_Strict):
     box: tuple[float, float, float, float] = Field(description="x0, y0, x1, y1 in source pixels")
     score: float = Field(description="The detector's own score.")
     probability: float | None = Field(None, description="Belief that it is a face, from all the evidence; None for subject boxes.")
+    chosen: bool = Field(False, description="True for the box this crop was cut around.")
 
 
 class Detection(_Strict):

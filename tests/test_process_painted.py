@@ -248,6 +248,7 @@ def test_manifest_records_candidates_choice_and_crop_box_and_the_schema_allows_t
     crops = [it for it in result.manifest.items if it.derived_from]
     assert crops and all(it.crop is not None and it.detection.why for it in crops)
     assert any(it.detection.candidates for it in crops)
+    assert all(sum(c.chosen for c in it.detection.candidates) == 1 for it in crops if it.detection.candidates)
     for it in crops:
         for c in it.detection.candidates:
             assert c.detector and len(c.box) == 4

@@ -22,7 +22,7 @@ def crop_item(source: Item, result: SourceResult, crop: CropRecord, resolution: 
             detector=crop.detector or result.detector, kind=crop.kind, box=tuple(crop.box), score=crop.score,
             landmarks=[tuple(p) for p in crop.landmarks] if crop.landmarks else None,
             probability=crop.probability, why=(result.detection or {}).get("why") or None,
-            candidates=candidates(result),
+            candidates=candidates(result, crop),
         ),
         crop=Crop(box=tuple(crop.region), angle=crop.angle, pad=crop.pad, fill=tuple(crop.fill) if crop.fill else None),
     )
@@ -31,13 +31,15 @@ def crop_item(source: Item, result: SourceResult, crop: CropRecord, resolution: 
     return item
 
 
-def candidates(result: SourceResult) -> list[Candidate]:
-    """Every box every detector returned for the source, as the manifest records them."""
+def candidates(result: SourceResult, crop: CropRecord) -> list[Candidate]:
+    """Every box every detector returned for the source, as the manifest records them; `chosen` marks the crop's."""
     out = []
     for c in (result.detection or {}).get("candidates", []):
         b = c["box"]
-        out.append(Candidate(detector=c["detector"], kind=b["kind"], score=round(b["score"], 4),
-                             box=tuple(round(b[k], 2) for k in ("x0", "y0", "x1", "y1")), probability=c.get("probability")))
+        box = tuple(round(b[k], 2) for k in ("x0", "y0", "x1", "y1"))
+        out.append(Candidate(detector=c["detector"], kind=b["kind"], score=round(b["score"], 4), box=box,
+                             probability=c.get("probability"),
+                             chosen=c["detector"] == crop.detector and b["kind"] == crop.kind and list(box) == crop.box))
     return out
 
 
