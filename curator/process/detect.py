@@ -101,7 +101,7 @@ class DetectorChain:
             subject_cands += [Candidate(detector.name, b) for b in detector.detect(rgb, alpha)]
         if subject_cands:
             first = subject_cands[0]
-            what = "head of the figure" if first.box.kind == "head" else f"whole {first.box.kind}"
+            what = {"head": "head of the figure", "centre": "centre square (no subject stands out)"}.get(first.box.kind, "whole subject")
             return ChainResult(first.detector, (first,), tuple(judged + subject_cands), f"{best_note}; {what} from {first.detector}")
         return ChainResult("", (), tuple(judged), best_note)
 
