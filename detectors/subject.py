@@ -7,6 +7,7 @@ a plain background); else a centred square. It always returns a box, so it ends 
 A tall or wide figure (a knight on a horse, a standing character) is more than a head: then
 the topmost compact blob of its silhouette, cut at the neck, comes first as a 'head' box and
 the whole subject second (`head_box`). A figure with no such blob gives the whole subject.
+A tall figure cut by a side of the frame gets a box reaching past that side (`_past_the_side`).
 """
 
 from __future__ import annotations
@@ -42,9 +43,11 @@ class SubjectDetector:
             side = min(h, w)
             x0, y0 = (w - side) / 2, (h - side) / 2
             return [Box(x0, y0, x0 + side, y0 + side, 0.1, "centre")]
-        (x0, y0, x1, y1), score, _ = found
-        whole = Box(x0 / scale, y0 / scale, x1 / scale, y1 / scale, score, "subject")
-        head = head_box(found[2]) if self.heads else None
+        (x0, y0, x1, y1), score, mask = found
+        cut_x0, cut_x1 = _past_the_side(mask, x0, y0, x1, y1)
+        whole = Box(cut_x0 / scale, y0 / scale, cut_x1 / scale, y1 / scale, score, "subject")
+        # A silhouette cut by a side of the frame is not whole: its narrowest row says nothing about a neck.
+        head = head_box(mask) if self.heads and (cut_x0, cut_x1) == (x0, x1) else None
         if head is None:
             return [whole]
         hx0, hy0, hx1, hy1 = head
@@ -67,6 +70,22 @@ class SubjectDetector:
         x0, x1 = int(np.searchsorted(cols, lo)), int(np.searchsorted(cols, hi)) + 1
         y0, y1 = int(np.searchsorted(rows, lo)), int(np.searchsorted(rows, hi)) + 1
         return float(x0), float(y0), float(x1), float(y1)
+
+
+def _past_the_side(mask: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> tuple[float, float]:
+    """A tall figure cut by the left or right edge of the frame continues outside it: widen its box
+    past that edge (to 1.5x its visible width, at most its height), so a crop anchored at its top
+    holds the whole head and pads the missing side instead of cutting the head off at the chin."""
+    w, h = x1 - x0, y1 - y0
+    if h < ELONGATED * w:
+        return x0, x1
+    extra = min(h, 1.5 * w) - w
+    cut = 0.1 * h  # rows of the figure on the frame's edge that say it was cut there
+    if x0 <= 0 and mask[:, 0].sum() >= cut:
+        return x0 - extra, x1
+    if x1 >= mask.shape[1] and mask[:, -1].sum() >= cut:
+        return x0, x1 + extra
+    return x0, x1
 
 
 ELONGATED = 1.3  # a figure whose long side exceeds its short side this much is more than a head
