@@ -79,10 +79,24 @@ def build_options(data: Path, cfg: str, cond: bool, overrides: dict[str, Any]):
     except ValidationError as exc:
         where, msg = first_error(exc)
         raise CuratorError(f"--{where}: {msg}") from None
+    except (ValueError, OSError) as exc:  # a transfer source that cannot be read (TrainerError is a ValueError)
+        raise CuratorError(str(exc)) from None
+
+
+def transfer_source(name: str, download_progress: Callable[[int, int | None], None] | None = None) -> str:
+    """A local path for --transfer: as given, or a known network name / URL fetched into the cache."""
+    from trainers.errors import TrainerError
+    from trainers.stylegan2.pretrained import resolve_source
+
+    try:
+        return str(resolve_source(name, download_progress))
+    except TrainerError as exc:
+        raise CuratorError(str(exc)) from None
 
 
 def prepare(ws: Workspace, source: str | None, given: dict[str, Any], cond: bool = False, resume: Path | None = None,
-            out: Path | None = None, export: ExportConfig | None = None) -> tuple[Any, Path]:
+            out: Path | None = None, export: ExportConfig | None = None,
+            download_progress: Callable[[int, int | None], None] | None = None) -> tuple[Any, Path]:
     """The run's options and folder: the command line over [train] over the preset, or a resumed run's own."""
     given = {k: v for k, v in given.items() if v is not None}
     if resume is not None:
@@ -91,8 +105,8 @@ def prepare(ws: Workspace, source: str | None, given: dict[str, Any], cond: bool
         return resume_options(resume, given), resume
     tc = ws.config.train.override(**{k: given.pop(k, None) for k in ("cfg", "aug", "augpipe", "snap", "tick_kimg", "device")})
     data = training_set(ws, source, export or ws.config.export, cond)
-    if given.get("transfer") and not Path(given["transfer"]).exists():
-        raise CuratorError(f"--transfer {given['transfer']}: no such file or folder")
+    if given.get("transfer"):
+        given["transfer"] = transfer_source(given["transfer"], download_progress)
     opts = build_options(data, tc.cfg, cond, {**tc.model_dump(exclude={"cfg", "workers"}), **given,
                                               "device": pick_device(tc.device)})
     run_dir = out or new_run_dir(ws, f"{data.stem[:12]}-{opts.cfg}{opts.resolution}")
@@ -101,7 +115,8 @@ def prepare(ws: Workspace, source: str | None, given: dict[str, Any], cond: bool
     return opts, run_dir
 
 
-def start(ws: Workspace, opts, run_dir: Path, workers: int | None = None, on_tick: Callable[[dict], None] | None = None):
+def start(ws: Workspace, opts, run_dir: Path, workers: int | None = None, on_tick: Callable[[dict], None] | None = None,
+          on_transfer: Callable[[Any], None] | None = None):
     from curator.evaluate.run import evaluate_snapshot
     from trainers.stylegan2.training_loop import train
 
@@ -112,7 +127,7 @@ def start(ws: Workspace, opts, run_dir: Path, workers: int | None = None, on_tic
 
     try:
         return train(opts, run_dir, on_tick=on_tick, workers=ws.config.train.workers if workers is None else workers,
-                     on_snapshot=measure)
+                     on_snapshot=measure, on_transfer=on_transfer)
     except (ValueError, FileNotFoundError) as exc:
         raise CuratorError(str(exc)) from None
 

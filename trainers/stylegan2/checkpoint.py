@@ -51,9 +51,9 @@ def load_networks(path: str | Path) -> dict[str, dict]:
     """{'G'|'D'|'G_ema': {'init_kwargs', 'state_dict'}} from a curator snapshot, run folder or official .pkl."""
     path = snapshot_path(Path(path))
     if path.suffix == ".pkl":
-        from trainers.stylegan2.legacy_pkl import load_official_pkl
+        from trainers.stylegan2.tf_pkl import load_any_pkl
 
-        loaded = load_official_pkl(path)
+        loaded = load_any_pkl(path)  # PyTorch StyleGAN2-ADA or TF-era StyleGAN2 pickle
         return {name: {"init_kwargs": _sanitize(dict(loaded[name]["init_kwargs"])),
                        "state_dict": loaded[name]["state_dict"]} for name in NETWORK_NAMES if name in loaded}
     from safetensors.torch import load_file

@@ -73,7 +73,8 @@ class TrainOptions(BaseModel):
     metrics_num_gen: int = 10000
 
     # Transfer learning.
-    transfer: str | None = Field(None, description="Curator checkpoint or official .pkl to start from.")
+    transfer: str | None = Field(None, description="Curator checkpoint, official or TF-era .pkl, or a known network name to start from.")
+    transfer_partial: bool = Field(False, description="Allow a transfer that leaves synthesis or mapping layers untrained.")
     freezed: int = Field(0, description="Freeze the first N layers of D.")
 
     def generator_kwargs(self) -> dict:
@@ -103,6 +104,12 @@ def options_from_preset(cfg: str, resolution: int, data: str, gpus: int = 1, **o
         # The group must divide the per-GPU batch; keep the preset's size when it does.
         base["mbstd_group"] = math.gcd(pre.mbstd, max(base["batch"] // gpus, 1))
     if base.get("transfer"):
+        # The source's own architecture, unless the user overrides a part of it (then the transfer
+        # check names what no longer fits): a preset must not silently leave layers untrained.
+        from trainers.stylegan2.transfer import source_architecture, source_networks
+
+        arch = source_architecture(source_networks(base["transfer"]))
+        base.update({k: v for k, v in arch.items() if overrides.get(k) is None})
         # As the official trainer does for transfer learning: ADA reacts faster, no EMA ramp-up.
         base["ema_rampup"] = None
         if overrides.get("ada_kimg") is None:

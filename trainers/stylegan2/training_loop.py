@@ -27,6 +27,7 @@ from trainers.stylegan2.grid import grid_inputs, render_grid, save_grid
 from trainers.stylegan2.loss import StyleGAN2Loss
 from trainers.stylegan2.options import TrainOptions
 from trainers.stylegan2.stats import StatsWriter, TickMeter, plot_curves
+from trainers.stylegan2.transfer import TransferReport, start_from
 
 
 @dataclass
@@ -64,23 +65,29 @@ class Run:
     loss: StyleGAN2Loss
     augment: Augment
     counters: Counters = field(default_factory=Counters)
+    transfer: TransferReport | None = None
 
 
 def build_networks(opts: TrainOptions, device: torch.device) -> tuple[nn.Module, nn.Module, nn.Module]:
-    G = checkpoint.build_network("G", opts.generator_kwargs()).train().to(device)
-    D = checkpoint.build_network("D", opts.discriminator_kwargs()).train().to(device)
-    if opts.transfer:
-        start_from(opts.transfer, G, D)
-    G_ema = copy.deepcopy(G).eval()
-    D.freeze_first_layers(opts.freezed)
+    G, D, G_ema, _ = build_networks_reported(opts, device)
     return G, D, G_ema
 
 
-def start_from(source: str, G: nn.Module, D: nn.Module) -> dict[str, list[str]]:
-    """Transfer learning: copy matching weights (G from the source's G_ema, as the official code does)."""
-    nets = checkpoint.load_networks(source)
-    return {"G": checkpoint.copy_matching(G, nets["G_ema"]["state_dict"]),
-            "D": checkpoint.copy_matching(D, nets["D"]["state_dict"]) if "D" in nets else list(D.state_dict())}
+def build_networks_reported(opts: TrainOptions, device: torch.device, transfer: bool = True
+                            ) -> tuple[nn.Module, nn.Module, nn.Module, TransferReport | None]:
+    """G, D, G_ema and, with `opts.transfer`, what the transfer copied (refused when layers would stay fresh).
+
+    `transfer=False` when a resume state will overwrite the weights anyway (the source may be gone by then).
+    """
+    G = checkpoint.build_network("G", opts.generator_kwargs()).train()
+    D = checkpoint.build_network("D", opts.discriminator_kwargs()).train()
+    report = None
+    if opts.transfer and transfer:
+        report = start_from(opts.transfer, G, D, partial=opts.transfer_partial)
+    G, D = G.to(device), D.to(device)
+    G_ema = copy.deepcopy(G).eval()
+    D.freeze_first_layers(opts.freezed)
+    return G, D, G_ema, report
 
 
 def build_phases(opts: TrainOptions, G: nn.Module, D: nn.Module) -> list[Phase]:
@@ -112,14 +119,14 @@ def build_augment(opts: TrainOptions, device: torch.device) -> Augment:
                                        batch_size=opts.batch))
 
 
-def build_run(opts: TrainOptions, device: torch.device) -> Run:
-    G, D, G_ema = build_networks(opts, device)
+def build_run(opts: TrainOptions, device: torch.device, transfer: bool = True) -> Run:
+    G, D, G_ema, report = build_networks_reported(opts, device, transfer)
     augment = build_augment(opts, device)
     observe = augment.controller.observe if augment.controller is not None else None
     loss = StyleGAN2Loss(G, D, augment.pipe, r1_gamma=opts.gamma, style_mixing_prob=opts.style_mixing_prob,
                          pl_weight=opts.pl_weight, pl_batch_shrink=opts.pl_batch_shrink, pl_decay=opts.pl_decay,
                          on_real_logits=observe)
-    return Run(opts, G, D, G_ema, build_phases(opts, G, D), loss, augment)
+    return Run(opts, G, D, G_ema, build_phases(opts, G, D), loss, augment, transfer=report)
 
 
 def train_step(run: Run, real: torch.Tensor, real_c: torch.Tensor, label_pool: Callable[[int], torch.Tensor],
@@ -254,10 +261,12 @@ class LabelPool:
 
 
 def train(opts: TrainOptions, run_dir: Path, on_tick: Callable[[dict], None] | None = None, workers: int = 0,
-          on_snapshot: SnapshotMetrics | None = None) -> Counters:
+          on_snapshot: SnapshotMetrics | None = None, on_transfer: Callable[[TransferReport], None] | None = None
+          ) -> Counters:
     """Train until `opts.kimg`; continue from `run_dir/resume.pt` when it exists.
 
-    `on_snapshot` measures each snapshot when `opts.metrics` names any metric.
+    `on_snapshot` measures each snapshot when `opts.metrics` names any metric; `on_transfer` hears
+    what `opts.transfer` copied (also written to the run's transfer.json).
     """
     opts = opts.model_copy(update={"device": str(resolve_device(opts.device))})
     device = torch.device(opts.device)
@@ -269,7 +278,12 @@ def train(opts: TrainOptions, run_dir: Path, on_tick: Callable[[dict], None] | N
         opts = opts.model_copy(update={"manifest_id": dataset.manifest_id})
     resume_path = run_dir / checkpoint.RESUME_NAME
     torch.manual_seed(opts.seed * dist.world + dist.rank)
-    run = build_run(opts, device)
+    run = build_run(opts, device, transfer=not resume_path.is_file())
+    if run.transfer is not None and dist.is_main:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        write_text(run_dir / "transfer.json", json.dumps(asdict(run.transfer), indent=1))
+        if on_transfer is not None:
+            on_transfer(run.transfer)
     if resume_path.is_file():
         restore(run, checkpoint.load_resume_state(resume_path))
         if dist.world > 1:
