@@ -25,6 +25,9 @@ def train(
     p: Optional[float] = typer.Option(None, "--p", help="Augmentation probability (start value with ada, the value with fixed)."),
     augpipe: Optional[str] = typer.Option(None, help="Augmentation groups, e.g. bgc (default), bgcfnc."),
     target: Optional[float] = typer.Option(None, help="ADA target for the sign of D on reals (default 0.6)."),
+    diffaug: Optional[str] = typer.Option(None, help="DiffAugment on every image D sees: color,translation,cutout (any of them)."),
+    apa: Optional[bool] = typer.Option(None, "--apa/--no-apa", help="Adaptive pseudo augmentation (fakes shown to D as reals)."),
+    apa_target: Optional[float] = typer.Option(None, help="APA target for the sign of D on reals (default 0.6)."),
     cond: bool = typer.Option(False, "--cond", help="Condition on the items' labels (else their cluster)."),
     resume: Optional[Path] = typer.Option(None, help="Run folder to continue exactly where its last snapshot left off."),
     transfer: Optional[str] = typer.Option(None, help="Start from a curator snapshot (or run folder), an official or TF-era .pkl, a URL, "
@@ -50,7 +53,7 @@ def train(
 
     ws = workspace()
     given = dict(cfg=cfg, kimg=kimg, batch=batch, gamma=gamma, glr=glr, dlr=dlr, ema_kimg=ema, mirror=mirror, aug=aug,
-                 p=p, augpipe=augpipe, target=target, transfer=transfer, freezed=freezed, snap=snap, tick_kimg=tick,
+                 p=p, augpipe=augpipe, target=target, diffaug=diffaug, apa=apa, apa_target=apa_target, transfer=transfer, freezed=freezed, snap=snap, tick_kimg=tick,
                  seed=seed, channel_base=channel_base, channel_max=channel_max, device=device,
                  metrics=metrics or None, metrics_num_gen=metrics_num, transfer_partial=transfer_partial or None)
     with progress("downloading the network (MB)", total=None) as fetched:

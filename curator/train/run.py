@@ -103,7 +103,7 @@ def prepare(ws: Workspace, source: str | None, given: dict[str, Any], cond: bool
         if "device" in given:
             given["device"] = pick_device(given["device"])
         return resume_options(resume, given), resume
-    tc = ws.config.train.override(**{k: given.pop(k, None) for k in ("cfg", "aug", "augpipe", "snap", "tick_kimg", "device")})
+    tc = ws.config.train.override(**{k: given.pop(k, None) for k in ("cfg", "aug", "augpipe", "diffaug", "apa", "snap", "tick_kimg", "device")})
     data = training_set(ws, source, export or ws.config.export, cond)
     if given.get("transfer"):
         given["transfer"] = transfer_source(given["transfer"], download_progress)

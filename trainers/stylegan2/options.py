@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from trainers.stylegan2.presets import resolve_preset
 
@@ -60,6 +60,19 @@ class TrainOptions(BaseModel):
     augpipe: str = Field("bgc", description="Augmentation groups: blit, geom, color, filter, noise, cutout, bg, bgc, bgcf, bgcfn, bgcfnc.")
     ada_interval: int = 4
     ada_kimg: float = 500
+    diffaug: str = Field("", description="DiffAugment transforms on every image D sees: any of color,translation,cutout.")
+    apa: bool = Field(False, description="Adaptive pseudo augmentation: show D some fakes as reals, p adapted.")
+    apa_p: float = Field(0.0, description="APA start probability.")
+    apa_target: float = Field(0.6, description="APA target for the sign of D on reals.")
+    apa_kimg: float = Field(500, description="APA speed: kimg for p to travel from 0 to 1.")
+    apa_interval: int = 4
+
+    @field_validator("diffaug")
+    @classmethod
+    def _known_diffaug(cls, value: str) -> str:
+        from trainers.stylegan2.diffaug import parse_policy
+
+        return ",".join(parse_policy(value))
 
     # Schedule and outputs.
     kimg: float = 25000
