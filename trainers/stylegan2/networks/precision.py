@@ -17,7 +17,7 @@ _on_cpu = False
 
 def autocast(use_fp16: bool, device: torch.device) -> torch.autocast:
     kind = "cuda" if device.type == "cuda" else "cpu"
-    return torch.autocast(kind, dtype=torch.bfloat16, enabled=use_fp16 and (kind == "cuda" or _on_cpu))
+    return torch.autocast(kind, dtype=torch.bfloat16, enabled=bool(use_fp16 and (kind == "cuda" or _on_cpu)))
 
 
 @contextmanager
