@@ -43,8 +43,8 @@ from train_sides import CuratorSide, batches, synthetic_set  # noqa: E402
 from trainers.stylegan2.options import TrainOptions, options_from_preset  # noqa: E402
 
 TINY = dict(res=32, overrides=dict(channel_base=512, channel_max=32, z_dim=32, w_dim=32, batch=8, grid=(2, 2)),
-            ticks=3, tick_kimg=0.016, eval_images=16, step_count=4)
-FULL = dict(res=256, overrides={}, ticks=4, tick_kimg=0.5, eval_images=512, step_count=24)
+            ticks=3, tick_kimg=0.016, eval_images=16, step_count=16)
+FULL = dict(res=256, overrides={}, ticks=4, tick_kimg=0.5, eval_images=512, step_count=32)
 
 
 def parse() -> argparse.Namespace:
@@ -69,7 +69,7 @@ def _device(name: str) -> torch.device:
 
 
 def _options(size: dict, data: Path, device: torch.device, **extra) -> TrainOptions:
-    return options_from_preset("auto", size["res"], str(data), device=str(device), aug="ada", **{**size["overrides"], **extra})
+    return options_from_preset("auto", size["res"], str(data), device=str(device), **{"aug": "ada", **size["overrides"], **extra})
 
 
 def _peak_gpu(device: torch.device) -> float | None:
@@ -118,7 +118,7 @@ def check_official(size: dict, data: Path, device: torch.device, path: str) -> d
     per_kimg = {k: statistics.mean(v) * 1000 / opts.batch for k, v in times.items()}
     return {"check": "official", "ok": True, "s_per_kimg": per_kimg["curator"], "official_s_per_kimg": per_kimg["official"],
             "ratio": per_kimg["curator"] / per_kimg["official"],
-            "detail": f"{steps} interleaved steps (every phase, lazy regularisation included), bgc p=0.2, "
+            "detail": f"{steps} consecutive steps each (whole R1 and PL intervals), interleaved, bgc p=0.2, "
                       f"batch {opts.batch}"}
 
 
