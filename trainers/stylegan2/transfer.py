@@ -115,5 +115,6 @@ def check(report: TransferReport, source: str, partial: bool) -> None:
 
 def start_from(source: str, G: nn.Module, D: nn.Module, partial: bool = False) -> TransferReport:
     report = copy_weights(G, D, source_networks(source))
+    _load.cache_clear()  # the copy is made: do not hold a second set of weights for the whole run
     check(report, source, partial)
     return report
