@@ -20,7 +20,9 @@ from commons.validation import first_error
 from curator.errors import CuratorError
 from curator.evaluate.config import EvalConfig
 from curator.export.config import ExportConfig
+from curator.generate.config import GenerateConfig
 from curator.ingest.config import ImportConfig
+from curator.pipeline.config import RunConfig
 from curator.process.config import ProcessConfig
 from curator.review.config import ReviewConfig
 from curator.section import Section
@@ -36,6 +38,8 @@ class CuratorConfig(Section):
     eval: EvalConfig = Field(default_factory=EvalConfig)
     export: ExportConfig = Field(default_factory=ExportConfig)
     train: TrainConfig = Field(default_factory=TrainConfig)
+    generate: GenerateConfig = Field(default_factory=GenerateConfig)
+    run: RunConfig = Field(default_factory=RunConfig)
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -48,6 +52,12 @@ def load_config(path: Path) -> CuratorConfig:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise CuratorError(f"{path}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise CuratorError(f"{path}: not UTF-8 text (byte {exc.start}); TOML files are UTF-8") from None
+    except RecursionError:
+        raise CuratorError(f"{path}: not valid TOML (nested too deeply)") from None
+    except OSError as exc:
+        raise CuratorError(f"{path}: cannot read ({exc.strerror})") from None
     try:
         return CuratorConfig.model_validate(data)
     except ValidationError as exc:

@@ -12,11 +12,17 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SCHEMA_VERSION = 1
 
 Status = Literal["kept", "rejected"]
+OBJECT_PATTERN = r"^objects/[0-9a-f]{2}/[0-9a-f]{64}$"
+
+
+def object_path(item_id: str) -> str:
+    """Where the store keeps the bytes of `item_id`, relative to the workspace."""
+    return f"objects/{item_id[:2]}/{item_id}"
 
 
 class _Strict(BaseModel):
@@ -77,7 +83,9 @@ class Item(_Strict):
 
     id: str = Field(pattern=r"^[0-9a-f]{64}$")
     object: str | None = Field(
-        None, description="Path of the object relative to the workspace; None when the bytes were not kept (e.g. over the size limit)."
+        None, pattern=OBJECT_PATTERN,
+        description="Path of the object relative to the workspace, always objects/<first two of id>/<id>; "
+                    "None when the bytes were not kept (e.g. over the size limit).",
     )
     bytes: int = Field(ge=0)
     width: int | None = Field(None, description="Pixel width after EXIF orientation.")
@@ -98,6 +106,14 @@ class Item(_Strict):
     label: str | None = Field(None, description="Class used for conditional training (defaults to the cluster).")
     review: Review | None = None
     split: str | None = None
+
+    @model_validator(mode="after")
+    def _object_is_its_own(self) -> "Item":
+        # Manifests come from other people: an object path is never more than the store's name for
+        # this id, so no stage can be sent to read a file outside the workspace (../../etc/shadow).
+        if self.object is not None and self.object != object_path(self.id):
+            raise ValueError(f"item {self.id[:12]}: object must be {object_path(self.id)}, not {self.object!r}")
+        return self
 
     def reject(self, reason: Reason) -> None:
         """Mark rejected, adding `reason` unless an equal one is already recorded."""

@@ -38,7 +38,7 @@ def train(
     snap: Optional[int] = typer.Option(None, help="Ticks between snapshots (default: config, 50)."),
     tick: Optional[float] = typer.Option(None, help="kimg per tick (default: config, 4)."),
     seed: Optional[int] = typer.Option(None, help="Random seed (default 0)."),
-    resolution: Optional[int] = typer.Option(None, help="Export resolution when SOURCE is a manifest."),
+    resolution: Optional[int] = typer.Option(None, min=1, help="Export resolution when SOURCE is a manifest."),
     fit: Optional[str] = typer.Option(None, help="Export: non-square items error, crop or pad."),
     channel_base: Optional[int] = typer.Option(None, help="Override the channel count rule (channels = base / resolution)."),
     channel_max: Optional[int] = typer.Option(None, help="Override the maximum channels per layer."),

@@ -22,6 +22,7 @@ HEADERS_KEY = "curator_http"  # ... and the file response's headers, as a JSON s
 QUERY_KEY = "curator_query"  # ... and the query that found it (set per input URL)
 FILE_KEY = "curator_file"  # ... and the staged file's path, tying a metadata line to its file
 METADATA_LOG = "metadata.jsonl"  # one JSON line per finished download, in the staging folder
+LOG_FORMAT = "[{name}][{levelname}] {message}"
 
 # Event lines on gallery-dl's stdout: kind, then fields. 'found' is per post, the rest per file.
 EVENTS = {
@@ -76,6 +77,7 @@ def build_config(source: Source, cfg: CollectConfig, site: SiteConfig, staging: 
         "url-metadata": URL_KEY, "http-metadata": "_http",
         "keywords": _keywords(source), "keywords-eval": True,
         "postprocessors": _postprocessors(dry_run),
+        **source.gallery_dl_options,
         **site.options,
     }
     interval = site.request_interval if site.request_interval is not None else cfg.request_interval
@@ -88,7 +90,9 @@ def build_config(source: Source, cfg: CollectConfig, site: SiteConfig, staging: 
     return {
         "extractor": extractor,
         "downloader": {"http": {"retries": cfg.retries, "timeout": cfg.timeout, "sleep-429": f"exp={cfg.backoff_429}"}},
-        "output": {"mode": "null", "progress": False, "log": "[{name}][{levelname}] {message}"},
+        # Debug level: urllib3's line per request and gallery-dl's per wait are what the run's
+        # request, 429 and waiting counts are read from (see source_run.RunStats).
+        "output": {"mode": "null", "progress": False, "log": {"level": "debug", "format": LOG_FORMAT}},
     }
 
 

@@ -137,12 +137,17 @@ def real_images(ws: Workspace, data: str | None, snapshot: Path, resolution: int
     objects = [it.object for it in manifest.kept() if it.object]
     if not objects:
         raise CuratorError(f"manifest {manifest.id[:12]} has no kept images")
+    missing = [o for o in objects if not (ws.root / o).is_file()]
+    if missing:
+        raise CuratorError(f"{len(missing)} object(s) of manifest {manifest.id[:12]} are missing from the store, e.g. "
+                           f"{missing[0]}; 'curator manifest verify {manifest.id[:12]}' lists them")
     return ManifestImages(ws.root, manifest.id, objects, resolution)
 
 
 def run_eval(ws: Workspace, checkpoint: Path, data: str | None, cfg: EvalConfig,
              on_progress: Progress | None = None) -> EvalResult:
     """Metrics of a snapshot against real images, written next to it as <snapshot>.eval.json."""
+    get_metrics(cfg.metrics)  # an unknown metric name is refused before anything is loaded
     snapshot = resolve_snapshot(checkpoint)
     device = resolve_device(cfg.device)
     G = load_snapshot_generator(snapshot, device)

@@ -23,8 +23,12 @@ def load_snapshot_generator(snapshot: Path, device: torch.device) -> torch.nn.Mo
     """G_ema of a curator snapshot or an official StyleGAN2-ADA pickle, in eval mode."""
     from trainers.stylegan2.checkpoint import load_generator
 
+    from trainers.errors import TrainerError
+
     try:
         return load_generator(snapshot, device=device)
+    except TrainerError:
+        raise  # already one line naming the file
     except (KeyError, ValueError, RuntimeError, OSError) as exc:
         raise CuratorError(f"{snapshot}: cannot load a generator ({exc})") from None
 

@@ -4,40 +4,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Literal
 
 import torch
-from pydantic import Field, model_validator
 
 from commons.atomic import write_text
 from commons.device import resolve_device
 from curator.evaluate.snapshots import load_snapshot_generator, resolve_snapshot
+from curator.generate.config import GenerateConfig
 from curator.generate.layouts import grid, interpolation_frames, save_gif, save_png, style_mix_table, to_pil
 from curator.generate.sampling import map_seeds, parse_layers, synthesize
-from curator.section import Section
 from curator.software import software_versions
 
 
-class GenerateOptions(Section):
-    """What `curator generate` draws; not in curator.toml, but given and checked the same way."""
-
-    seeds: list[int] = list(range(16))
-    truncation_psi: float = 1.0
-    truncation_cutoff: int | None = None
-    class_idx: int | None = None
-    noise_mode: Literal["const", "random", "none"] = "const"
-    grid: bool = False
-    interpolate: bool = False
-    frames: int = Field(16, ge=2)
-    gif: bool = False
-    style_mix: bool = False
-    mix_layers: str = "0-6"
-
-    @model_validator(mode="after")
-    def _gif_is_an_interpolation(self) -> "GenerateOptions":
-        if self.gif and not self.interpolate:
-            raise ValueError("--gif needs --interpolate")
-        return self
+# `curator generate`'s options are the `[generate]` section's model, validated the same way.
+GenerateOptions = GenerateConfig
 
 
 def run_generate(checkpoint: Path, opts: GenerateOptions, out: Path, device: str) -> tuple[Path, list[Path]]:

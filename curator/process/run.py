@@ -94,6 +94,12 @@ def cache_keys(settings: WorkerSettings) -> tuple[str, str]:
 
 def process_manifest(ws: Workspace, ref: str | None = None, on_progress: Callable[[int, int], None] | None = None,
                      workers: int | None = None) -> ProcessResult:
+    with ws.writing("process"):  # from reading the parent to committing: one writer per workspace
+        return _process_manifest(ws, ref, on_progress, workers)
+
+
+def _process_manifest(ws: Workspace, ref: str | None, on_progress: Callable[[int, int], None] | None,
+                      workers: int | None) -> ProcessResult:
     cfg = ws.config.process
     parent = input_manifest(ws, ref)
     settings = worker_settings(ws, cfg)

@@ -16,6 +16,7 @@ from curator.export.config import ExportConfig
 from curator.workspace import Workspace
 
 
+_FLAGS = {"tick_kimg": "tick", "ema_kimg": "ema", "metrics_num_gen": "metrics-num"}  # option names that differ from fields
 RESUMABLE = ("kimg", "snap", "tick_kimg", "metrics", "metrics_num_gen", "device")  # a resumed run changes only these
 
 
@@ -78,7 +79,8 @@ def build_options(data: Path, cfg: str, cond: bool, overrides: dict[str, Any]):
         return options_from_preset(cfg, resolution, str(data.resolve()), gpus=gpus, c_dim=c_dim, **overrides)
     except ValidationError as exc:
         where, msg = first_error(exc)
-        raise CuratorError(f"--{where}: {msg}") from None
+        flag = _FLAGS.get(where, where.replace("_", "-"))
+        raise CuratorError(f"--{flag}: {msg}") from None
     except (ValueError, OSError) as exc:  # a transfer source that cannot be read (TrainerError is a ValueError)
         raise CuratorError(str(exc)) from None
 
@@ -109,7 +111,12 @@ def prepare(ws: Workspace, source: str | None, given: dict[str, Any], cond: bool
         given["transfer"] = transfer_source(given["transfer"], download_progress)
     opts = build_options(data, tc.cfg, cond, {**tc.model_dump(exclude={"cfg", "workers"}), **given,
                                               "device": pick_device(tc.device)})
-    run_dir = out or new_run_dir(ws, f"{data.stem[:12]}-{opts.cfg}{opts.resolution}")
+    if out is None:
+        with ws.writing("train"):  # two trains started at once must not pick the same numbered folder
+            run_dir = new_run_dir(ws, f"{data.stem[:12]}-{opts.cfg}{opts.resolution}")
+            run_dir.mkdir(parents=True)
+    else:
+        run_dir = out
     if (run_dir / "config.json").exists():
         raise CuratorError(f"{run_dir} already holds a run; continue it with --resume {run_dir}")
     return opts, run_dir
@@ -139,6 +146,12 @@ def resume_options(run_dir: Path, overrides: dict[str, Any]):
 
     if not (run_dir / "config.json").is_file() or not (run_dir / RESUME_NAME).is_file():
         raise CuratorError(f"{run_dir}: not a run folder with a resume state (config.json and {RESUME_NAME})")
-    data = json.loads((run_dir / "config.json").read_text())
+    from trainers.stylegan2.safe_load import read_json
+
+    data = read_json(run_dir / "config.json", "run configuration")
     data.update({k: v for k, v in overrides.items() if k in RESUMABLE})
-    return TrainOptions(**data)
+    try:
+        return TrainOptions(**data)
+    except ValidationError as exc:
+        where, msg = first_error(exc)
+        raise CuratorError(f"{run_dir / 'config.json'}: {where}: {msg}; not a run this version can continue") from None

@@ -16,6 +16,8 @@ import torch
 from torch import nn
 
 from commons.atomic import atomic_open, write_text
+from trainers.errors import TrainerError
+from trainers.stylegan2 import safe_load
 from trainers.stylegan2.networks import Discriminator, Generator
 
 FORMAT = "curator-stylegan2/1"
@@ -54,17 +56,26 @@ def load_networks(path: str | Path) -> dict[str, dict]:
         from trainers.stylegan2.tf_pkl import load_any_pkl
 
         loaded = load_any_pkl(path)  # PyTorch StyleGAN2-ADA or TF-era StyleGAN2 pickle
-        return {name: {"init_kwargs": _sanitize(dict(loaded[name]["init_kwargs"])),
+        return {name: {"init_kwargs": safe_load.check_kwargs(name, _sanitize(dict(loaded[name]["init_kwargs"])), path),
                        "state_dict": loaded[name]["state_dict"]} for name in NETWORK_NAMES if name in loaded}
     from safetensors.torch import load_file
 
-    meta = json.loads(path.with_suffix(".json").read_text())
-    tensors = load_file(str(path))
+    # The JSON and the header are checked before anything is built: no constructor runs with
+    # arguments nobody validated, no tensor is read from offsets outside the file.
+    meta = safe_load.read_json(path.with_suffix(".json"))
+    safe_load.check_safetensors(path)
+    try:
+        tensors = load_file(str(path))
+    except Exception as exc:  # SafetensorError is not an OSError or ValueError
+        raise TrainerError(f"{path}: not a readable safetensors snapshot ({str(exc).splitlines()[0][:160]})") from None
     out = {}
     for name in NETWORK_NAMES:
         prefix = name + "."
         sd = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
-        out[name] = {"init_kwargs": meta["D_kwargs" if name == "D" else "G_kwargs"], "state_dict": sd}
+        key = "D_kwargs" if name == "D" else "G_kwargs"
+        if key not in meta:
+            raise TrainerError(f"{path.with_suffix('.json')}: no {key}; not a curator snapshot description")
+        out[name] = {"init_kwargs": safe_load.check_kwargs(name, meta[key], path.with_suffix(".json")), "state_dict": sd}
     return out
 
 
@@ -86,7 +97,7 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu") -> Gene
     """G_ema, in eval mode, from a curator snapshot (or its run folder) or an official .pkl."""
     entry = load_networks(path)["G_ema"]
     G = Generator(**entry["init_kwargs"])
-    G.load_state_dict(entry["state_dict"])
+    safe_load.load_state(G, entry["state_dict"], "G_ema", path)
     return G.eval().requires_grad_(False).to(device)
 
 
@@ -94,8 +105,11 @@ def load_run_config(path: str | Path) -> dict:
     """The run's full options: from a run folder's config.json or a snapshot's JSON."""
     path = Path(path)
     if path.is_dir():
-        return json.loads((path / "config.json").read_text())
-    return json.loads(snapshot_path(path).with_suffix(".json").read_text())["options"]
+        return safe_load.read_json(path / "config.json", "run configuration")
+    options = safe_load.read_json(snapshot_path(path).with_suffix(".json")).get("options")
+    if not isinstance(options, dict):
+        raise TrainerError(f"{snapshot_path(path).with_suffix('.json')}: no run options in it")
+    return options
 
 
 def build_network(name: str, kwargs: dict) -> nn.Module:
@@ -125,4 +139,5 @@ def save_resume_state(path: Path, state: dict[str, Any]) -> None:
 
 
 def load_resume_state(path: Path) -> dict[str, Any]:
-    return torch.load(path, map_location="cpu", weights_only=True)
+    """The resume state (weights-only load; a damaged file is one line saying what to do)."""
+    return safe_load.load_resume(path)

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from trainers.errors import TrainerError
-from trainers.stylegan2 import legacy_pkl
+from trainers.stylegan2 import legacy_pkl, safe_load
 from trainers.stylegan2.networks import Discriminator, Generator
 
 _TF_NETWORK = ("dnnlib.tflib.network", "Network")
@@ -72,11 +72,14 @@ def is_tf_pickle(path: str | Path) -> bool:
 def load_tf_pkl(path: str | Path) -> dict:
     """{'G', 'D', 'G_ema': {'init_kwargs', 'state_dict'}} in curator's layout, from a TF-era pickle."""
     path = Path(path)
+    budget = safe_load.Budget(path, safe_load.scan_pickle(path))  # the same caps as for PyTorch pickles
     try:
         with path.open("rb") as fh:
-            data = _TFUnpickler(fh).load()
+            data = _TFUnpickler(fh, budget).load()
     except legacy_pkl._BROKEN_PICKLE as err:
-        raise TrainerError(f"{path}: {_REFUSAL} ({err})") from None
+        raise TrainerError(f"{path}: {_REFUSAL} ({legacy_pkl._short(err)})") from None
+    except (MemoryError, RecursionError):
+        raise TrainerError(f"{path}: {_REFUSAL} (it asks for too much memory or too deep a nesting)") from None
     if not (isinstance(data, tuple) and len(data) == 3 and all(isinstance(n, TFNetwork) for n in data)):
         raise TrainerError(f"{path}: {_REFUSAL} (expected a tuple (G, D, Gs) of networks)")
     tf_G, tf_D, tf_Gs = data
@@ -247,10 +250,11 @@ def convert_discriminator(net: TFNetwork) -> dict:
         channel_base=a["fmap_base"] * 2, channel_max=a["fmap_max"], num_fp16_res=a["num_fp16_res"],
         conv_clamp=a["conv_clamp"], cmap_dim=a["mapping_fmaps"],
         block_kwargs=dict(resample_filter=list(a["resample_kernel"])),
-        mapping_kwargs=dict(num_layers=a["mapping_layers"], embed_features=a["mapping_fmaps"],
-                            layer_features=a["mapping_fmaps"], lr_multiplier=a["mapping_lrmul"]),
         epilogue_kwargs=dict(mbstd_group_size=a["mbstd_group_size"], mbstd_num_channels=a["mbstd_num_features"]),
     )
+    if a["label_size"]:  # D's label mapping exists only for a conditional D
+        kwargs["mapping_kwargs"] = dict(num_layers=a["mapping_layers"], embed_features=a["mapping_fmaps"],
+                                        layer_features=a["mapping_fmaps"], lr_multiplier=a["mapping_lrmul"])
     D = Discriminator(**kwargs)
     return {"init_kwargs": kwargs, "state_dict": _fill(D, _D_RULES, tf)}
 

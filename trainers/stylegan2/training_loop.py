@@ -21,7 +21,8 @@ from torch import nn
 
 from commons.atomic import write_text
 from commons.device import resolve_device
-from trainers.stylegan2 import checkpoint, distributed
+from trainers.errors import TrainerError
+from trainers.stylegan2 import checkpoint, distributed, safe_load
 from trainers.stylegan2.dataset import BatchSequence, ImageZipDataset, batch_loader
 from trainers.stylegan2.grid import grid_inputs, render_grid, save_grid
 from trainers.stylegan2.loss import StyleGAN2Loss
@@ -318,7 +319,12 @@ def train(opts: TrainOptions, run_dir: Path, on_tick: Callable[[dict], None] | N
         if on_transfer is not None:
             on_transfer(run.transfer)
     if resume_path.is_file():
-        restore(run, checkpoint.load_resume_state(resume_path))
+        try:
+            restore(run, checkpoint.load_resume_state(resume_path))
+        except TrainerError:
+            raise
+        except (KeyError, TypeError, ValueError, RuntimeError, AttributeError, IndexError) as exc:  # shapes, keys, types
+            raise safe_load.damaged_resume(resume_path, f"{type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''}") from None
         if dist.world > 1:
             # Only rank 0's generators were saved; give every rank its own fresh stream again.
             torch.manual_seed((opts.seed * 1_000_003 + run.counters.cur_nimg) * dist.world + dist.rank)
