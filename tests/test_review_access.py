@@ -11,6 +11,7 @@ import errno
 import http.client
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -224,3 +225,40 @@ def test_a_database_left_by_a_killed_curator_is_adopted_and_stopped(tmp_path):
         assert EmbeddedMongo.running(dbdir) is None
     finally:
         first.stop()
+
+
+def test_curator_run_review_serves_the_same_guarded_app(tmp_path, _imported_template):
+    """`curator run --review-now` reviews through `review_in_app`: the same token URL, then a sync."""
+    import signal
+
+    root = tmp_path / "ws"
+    shutil.copytree(_imported_template, root)
+    port = free_port()
+    toml = (root / "curator.toml").read_text()
+    (root / "curator.toml").write_text(re.sub(r"(?m)^port = \d+$", f"port = {port}", toml, count=1))
+    script = ("import sys\nfrom pathlib import Path\nfrom curator.workspace import Workspace\nfrom curator.review.session import review_in_app\n"
+              "ws = Workspace(Path(sys.argv[1]))\nr = review_in_app(ws, ws.manifests.load('latest'), open_browser=False)\n"
+              "print('synced', r.manifest is None)\n")
+    env = {**os.environ, "FIFTYONE_DO_NOT_TRACK": "true", "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-c", script, str(root)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, env=env)
+    try:
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("tag samples"):
+                break
+        apps = [ln for ln in lines if ln.startswith("App: ")]
+        assert apps, "".join(lines)
+        url = apps[0].split(" ", 1)[1].strip()
+        parts = urlsplit(url)
+        assert parts.query.startswith("token=") and parts.port == port
+        assert _get(port, parts.path).status == 403
+        assert _get(port, "/media?filepath=/etc/passwd", {"Authorization": f"Bearer {parts.query[6:]}"}).status == 403
+        proc.send_signal(signal.SIGTERM)
+        rest = proc.communicate(timeout=90)[0]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0 and "synced True" in rest, "".join(lines) + rest
