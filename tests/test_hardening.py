@@ -630,3 +630,17 @@ def test_disk_errors_from_any_command_are_one_line_with_the_free_space(tmp_path)
     assert "input/output error" in describe_os_error(OSError(errno.EIO, "Input/output error", "/d/f"))
     assert describe_os_error(OSError(errno.EACCES, "Permission denied", "/etc/x")) == "/etc/x: Permission denied"
     assert describe_os_error(OSError(errno.ECONNRESET, "reset")) is None  # not about the user's files: a bug, traceback
+
+
+def test_a_pickled_storage_holding_an_object_never_shows_torchs_unsafe_advice(tmp_path):
+    import torch
+
+    from trainers.stylegan2.legacy_pkl import load_official_pkl
+
+    blob = io.BytesIO()
+    torch.save(TrainerError("not tensor data"), blob)
+    storage = hostile._Call(torch.storage._load_from_bytes, blob.getvalue())
+    path = hostile.network_pickle(tmp_path / "s.pkl", {"x": storage})
+    with pytest.raises(TrainerError) as info:
+        load_official_pkl(path)
+    assert "weights_only" not in str(info.value) and "something other than tensor data" in str(info.value)
