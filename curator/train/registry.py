@@ -35,8 +35,10 @@ class Trainer(Protocol):
         """The tail of a new run folder's name, e.g. 'auto64' or 'yurugan64'."""
 
     def train(self, opts: Any, run_dir: Path, on_tick: Callable[[dict], None] | None, workers: int,
-              on_snapshot: Callable[[torch.nn.Module, torch.device], dict] | None) -> Any:
-        """Train (or resume) into run_dir; returns the final counters (cur_nimg, ...)."""
+              on_snapshot: Callable[[torch.nn.Module, torch.device], dict] | None,
+              on_transfer: Callable[[Any], None] | None = None) -> Any:
+        """Train (or resume) into run_dir; returns the final counters (cur_nimg, ...). on_transfer hears what a
+        --transfer copied (trainers without transfer never call it)."""
 
     def load_generator(self, snapshot: Path, device: torch.device) -> torch.nn.Module:
         """G_ema of one of its snapshots, in eval mode."""

@@ -81,10 +81,24 @@ def build_options(data: Path, cfg: str, cond: bool, overrides: dict[str, Any]):
         where, msg = first_error(exc)
         flag = _FLAGS.get(where, where.replace("_", "-"))
         raise CuratorError(f"--{flag}: {msg}") from None
+    except (ValueError, OSError) as exc:  # a transfer source that cannot be read (TrainerError is a ValueError)
+        raise CuratorError(str(exc)) from None
+
+
+def transfer_source(name: str, download_progress: Callable[[int, int | None], None] | None = None) -> str:
+    """A local path for --transfer: as given, or a known network name / URL fetched into the cache."""
+    from trainers.errors import TrainerError
+    from trainers.stylegan2.pretrained import resolve_source
+
+    try:
+        return str(resolve_source(name, download_progress))
+    except TrainerError as exc:
+        raise CuratorError(str(exc)) from None
 
 
 def prepare(ws: Workspace, source: str | None, given: dict[str, Any], cond: bool = False, resume: Path | None = None,
-            out: Path | None = None, export: ExportConfig | None = None, model: str | None = None) -> tuple[Any, Path]:
+            out: Path | None = None, export: ExportConfig | None = None, model: str | None = None,
+            download_progress: Callable[[int, int | None], None] | None = None) -> tuple[Any, Path]:
     """The run's options and folder: the command line over [train] over the preset, or a resumed run's own."""
     given = {k: v for k, v in given.items() if v is not None}
     if resume is not None:
@@ -92,11 +106,12 @@ def prepare(ws: Workspace, source: str | None, given: dict[str, Any], cond: bool
             given["device"] = pick_device(given["device"])
         return resume_options(resume, given, model), resume
     trainer = get_trainer(model)
-    settings = {k: given.pop(k) for k in ("cfg", "aug", "augpipe", "snap", "tick_kimg", "device") if k in given}
+    settings = {k: given.pop(k) for k in ("cfg", "aug", "augpipe", "diffaug", "apa", "snap", "tick_kimg", "device")
+                if k in given}
     tc = ws.config.train.override(**settings)
     data = training_set(ws, source, export or ws.config.export, cond)
-    if given.get("transfer") and not Path(given["transfer"]).exists():
-        raise CuratorError(f"--transfer {given['transfer']}: no such file or folder")
+    if given.get("transfer"):
+        given["transfer"] = transfer_source(given["transfer"], download_progress)
     if trainer.name != DEFAULT:
         given = {**settings, **given}  # every flag the user typed, so that the trainer can refuse what it lacks
     opts = trainer.options(data, cond, tc.model_dump(exclude={"workers"}), given)
@@ -111,7 +126,8 @@ def prepare(ws: Workspace, source: str | None, given: dict[str, Any], cond: bool
     return opts, run_dir
 
 
-def start(ws: Workspace, opts, run_dir: Path, workers: int | None = None, on_tick: Callable[[dict], None] | None = None):
+def start(ws: Workspace, opts, run_dir: Path, workers: int | None = None, on_tick: Callable[[dict], None] | None = None,
+          on_transfer: Callable[[Any], None] | None = None):
     from curator.evaluate.run import evaluate_snapshot
 
     def measure(G_ema, device) -> dict:
@@ -121,7 +137,8 @@ def start(ws: Workspace, opts, run_dir: Path, workers: int | None = None, on_tic
 
     try:
         return trainer_of_options(opts).train(opts, run_dir, on_tick,
-                                              ws.config.train.workers if workers is None else workers, measure)
+                                              ws.config.train.workers if workers is None else workers, measure,
+                                              on_transfer=on_transfer)
     except (ValueError, FileNotFoundError) as exc:
         raise CuratorError(str(exc)) from None
 

@@ -59,9 +59,9 @@ def load_networks(path: str | Path, check_kwargs: Callable[[str, Any, Path], dic
     trainer using this file layout passes its own)."""
     path = snapshot_path(Path(path))
     if path.suffix == ".pkl":
-        from trainers.stylegan2.legacy_pkl import load_official_pkl
+        from trainers.stylegan2.tf_pkl import load_any_pkl
 
-        loaded = load_official_pkl(path)
+        loaded = load_any_pkl(path)  # PyTorch StyleGAN2-ADA or TF-era StyleGAN2 pickle
         return {name: {"init_kwargs": safe_load.check_kwargs(name, _sanitize(dict(loaded[name]["init_kwargs"])), path),
                        "state_dict": loaded[name]["state_dict"]} for name in NETWORK_NAMES if name in loaded}
     from safetensors.torch import load_file

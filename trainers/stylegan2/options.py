@@ -60,6 +60,19 @@ class TrainOptions(BaseModel):
     augpipe: str = Field("bgc", description="Augmentation groups: blit, geom, color, filter, noise, cutout, bg, bgc, bgcf, bgcfn, bgcfnc.")
     ada_interval: int = 4
     ada_kimg: float = 500
+    diffaug: str = Field("", description="DiffAugment transforms on every image D sees: any of color,translation,cutout.")
+    apa: bool = Field(False, description="Adaptive pseudo augmentation: show D some fakes as reals, p adapted.")
+    apa_p: float = Field(0.0, description="APA start probability.")
+    apa_target: float = Field(0.6, description="APA target for the sign of D on reals.")
+    apa_kimg: float = Field(500, description="APA speed: kimg for p to travel from 0 to 1.")
+    apa_interval: int = 4
+
+    @field_validator("diffaug")
+    @classmethod
+    def _known_diffaug(cls, value: str) -> str:
+        from trainers.stylegan2.diffaug import parse_policy
+
+        return ",".join(parse_policy(value))
 
     # Schedule and outputs.
     kimg: float = Field(25000, gt=0)
@@ -73,7 +86,8 @@ class TrainOptions(BaseModel):
     metrics_num_gen: int = Field(10000, ge=1)
 
     # Transfer learning.
-    transfer: str | None = Field(None, description="Curator checkpoint or official .pkl to start from.")
+    transfer: str | None = Field(None, description="Curator checkpoint, official or TF-era .pkl, or a known network name to start from.")
+    transfer_partial: bool = Field(False, description="Allow a transfer that leaves synthesis or mapping layers untrained.")
     freezed: int = Field(0, ge=0, description="Freeze the first N layers of D.")
 
     @field_validator("resolution")
@@ -110,6 +124,12 @@ def options_from_preset(cfg: str, resolution: int, data: str, gpus: int = 1, **o
         # The group must divide the per-GPU batch; keep the preset's size when it does.
         base["mbstd_group"] = math.gcd(pre.mbstd, max(base["batch"] // gpus, 1))
     if base.get("transfer"):
+        # The source's own architecture, unless the user overrides a part of it (then the transfer
+        # check names what no longer fits): a preset must not silently leave layers untrained.
+        from trainers.stylegan2.transfer import source_architecture, source_networks
+
+        arch = source_architecture(source_networks(base["transfer"]))
+        base.update({k: v for k, v in arch.items() if overrides.get(k) is None})
         # As the official trainer does for transfer learning: ADA reacts faster, no EMA ramp-up.
         base["ema_rampup"] = None
         if overrides.get("ada_kimg") is None:

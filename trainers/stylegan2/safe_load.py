@@ -146,7 +146,11 @@ def bounded_tensor_rebuild(budget: Budget, rebuild):
         if (not all(isinstance(d, int) and d >= 0 for d in dims + steps + (offset,)) or len(dims) != len(steps)
                 or len(dims) > 8):
             raise TrainerError(f"{budget.source}: tensor with size {size!r}, stride {stride!r}; refusing it")
-        budget.allocation(math.prod(dims) * 8, "a tensor")
+        try:
+            item = int(storage.element_size())
+        except Exception:  # not a typed storage: torch's own checks decide
+            item = 1
+        budget.allocation(math.prod(dims) * item, "a tensor")
         return rebuild(storage, offset, size, stride, *rest)
 
     return make

@@ -13,7 +13,7 @@ PLOTS = {
     "losses": ("loss_G", "loss_D_real", "loss_D_fake"),
     "scores": ("scores_real", "scores_fake", "signs_real"),
     "regularizers": ("r1_penalty", "pl_penalty"),
-    "augment": ("augment_p",),
+    "augment": ("augment_p", "apa_p"),
     "speed": ("sec_per_kimg",),
 }
 

@@ -30,10 +30,10 @@ class StyleGAN2:
     def run_label(self, opts: Any) -> str:
         return f"{opts.cfg}{opts.resolution}"
 
-    def train(self, opts, run_dir, on_tick, workers, on_snapshot):
+    def train(self, opts, run_dir, on_tick, workers, on_snapshot, on_transfer=None):
         from trainers.stylegan2.training_loop import train
 
-        return train(opts, run_dir, on_tick=on_tick, workers=workers, on_snapshot=on_snapshot)
+        return train(opts, run_dir, on_tick=on_tick, workers=workers, on_snapshot=on_snapshot, on_transfer=on_transfer)
 
     def load_generator(self, snapshot: Path, device: torch.device) -> torch.nn.Module:
         from trainers.stylegan2.checkpoint import load_generator

@@ -58,7 +58,7 @@ class YuruGAN:
     def run_label(self, opts: Any) -> str:
         return f"yurugan{opts.resolution}"
 
-    def train(self, opts, run_dir, on_tick, workers, on_snapshot):
+    def train(self, opts, run_dir, on_tick, workers, on_snapshot, on_transfer=None):
         from trainers.yurugan.training_loop import train
 
         return train(opts, run_dir, on_tick=on_tick, workers=workers, on_snapshot=on_snapshot)
