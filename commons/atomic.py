@@ -19,8 +19,13 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "wb", durable: bool = 
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:  # name the file the caller asked for, not the temporary one
+        raise type(exc)(exc.errno, exc.strerror, str(path)) from None
+    try:
+        # mkstemp creates 0600; a file the user gets is 0666 less the umask, as open() would make it.
+        os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, mode) as fh:
             yield fh
             fh.flush()
@@ -33,6 +38,20 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "wb", durable: bool = 
         except FileNotFoundError:
             pass
         raise
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it where Linux allows (os.umask can only swap it)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_bytes(path: str | os.PathLike[str], data: bytes, durable: bool = True) -> None:

@@ -52,6 +52,12 @@ def load_config(path: Path) -> CuratorConfig:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise CuratorError(f"{path}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise CuratorError(f"{path}: not UTF-8 text (byte {exc.start}); TOML files are UTF-8") from None
+    except RecursionError:
+        raise CuratorError(f"{path}: not valid TOML (nested too deeply)") from None
+    except OSError as exc:
+        raise CuratorError(f"{path}: cannot read ({exc.strerror})") from None
     try:
         return CuratorConfig.model_validate(data)
     except ValidationError as exc:

@@ -13,7 +13,8 @@ from curator.errors import CuratorError
 class Section(BaseModel):
     """Unknown keys are errors, so a typo in curator.toml never passes silently."""
 
-    model_config = ConfigDict(extra="forbid")
+    # NaN and infinity are never a setting: --trunc nan once wrote black images.
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     def override(self, **given: Any) -> Self:
         """This section with the command-line values that were given (not None), validated as the file is."""
@@ -27,8 +28,8 @@ def option_error(exc: ValidationError) -> str:
     """One line naming the option as it is typed: '--k-method must be eigengap, xmeans or silhouette, not ...'."""
     first = exc.errors()[0]
     if not first["loc"]:  # a rule across options says what is wrong in its own words
-        return str(first.get("ctx", {}).get("error", first["msg"]))
+        return str(first.get("ctx", {}).get("error", first["msg"])).removeprefix("Value error, ")
     flag = "--" + ".".join(str(p) for p in first["loc"]).replace("_", "-")
     if first["type"] == "literal_error":
         return f"{flag} must be {first['ctx']['expected'].replace(chr(39), '')}, not {first['input']!r}"
-    return f"{flag}: {first['msg']}"
+    return f"{flag}: {first['msg'].removeprefix('Value error, ')}"

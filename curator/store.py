@@ -7,10 +7,18 @@ same bytes twice is a no-op, so the store deduplicates byte-identical files for 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from commons.atomic import create_bytes
 from commons.hashing import sha256_bytes, sha256_file
+from curator.errors import CuratorError
+
+_OID = re.compile(r"[0-9a-f]{64}")
+
+
+class MissingObjectError(CuratorError):
+    """A manifest names an object the store does not hold."""
 
 
 class ObjectStore:
@@ -20,6 +28,9 @@ class ObjectStore:
         self.root = Path(root)
 
     def path(self, oid: str) -> Path:
+        # Only a sha256 names an object: an id from a manifest can never point outside the store.
+        if not _OID.fullmatch(oid):
+            raise CuratorError(f"{oid[:80]!r} is not an object id (64 hex digits)")
         return self.root / oid[:2] / oid
 
     def relpath(self, oid: str) -> str:
@@ -42,7 +53,12 @@ class ObjectStore:
         return oid
 
     def get_bytes(self, oid: str) -> bytes:
-        return self.path(oid).read_bytes()
+        try:
+            return self.path(oid).read_bytes()
+        except FileNotFoundError:
+            raise MissingObjectError(
+                f"{self.relpath(oid)}: object missing from the store {self.root} (item {oid[:12]}); "
+                "'curator manifest verify' lists every missing one: restore them or re-import their files") from None
 
     def verify(self, oid: str) -> str | None:
         """None when the object is present and intact, otherwise 'missing' or 'changed'."""

@@ -8,6 +8,7 @@ from functools import cached_property
 from pathlib import Path
 
 from commons.atomic import write_text
+from curator.errors import CuratorError
 from curator.config import CuratorConfig, load_config, render_toml
 from curator.software import software_versions
 from curator.store import ObjectStore
@@ -26,7 +27,14 @@ class Workspace:
     def locate(cls, root: str | os.PathLike[str] | None = None) -> "Workspace":
         """`root`, else $CURATOR_WORKSPACE, else the current directory."""
         chosen = root or os.environ.get(ENV_VAR) or os.getcwd()
-        return cls(Path(chosen).expanduser().resolve())
+        path = Path(chosen).expanduser()
+        try:
+            path = path.resolve()
+        except (OSError, RuntimeError) as exc:  # a symlink loop
+            raise CuratorError(f"--workspace {chosen}: cannot be resolved ({exc})") from None
+        if path.exists() and not path.is_dir():
+            raise CuratorError(f"--workspace {chosen}: not a folder (it is a file); give a workspace folder")
+        return cls(path)
 
     @property
     def config_path(self) -> Path:
@@ -43,6 +51,12 @@ class Workspace:
     @cached_property
     def manifests(self) -> ManifestRepo:
         return ManifestRepo(self.root / "manifests", software_versions)
+
+    def writing(self, command: str):
+        """The workspace's writer lock (see curator.lock): hold it from reading a parent to committing."""
+        from curator.lock import workspace_lock
+
+        return workspace_lock(self.root, command)
 
     def cache_dir(self, name: str) -> Path:
         path = self.root / "cache" / name

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from commons.atomic import write_text
 from commons.validation import first_error
 from manifests.errors import ManifestError
-from manifests.model import SCHEMA_VERSION, Manifest
+from manifests.model import SCHEMA_VERSION, Manifest, object_path
 
 
 # One encoder for every call (json.dumps with options builds a new one each time).
@@ -121,8 +121,26 @@ def parse(data: Any, source: str = "manifest") -> Manifest:
     try:
         return Manifest.model_validate(data)
     except ValidationError as exc:
+        misplaced = misplaced_objects(data)
+        if misplaced:
+            shown = ", ".join(f"{i} ({o!r})" for i, o in misplaced[:5])
+            raise ManifestError(f"{source}: {len(misplaced)} item(s) name an object that is not their own "
+                                f"objects/xx/<id> path: {shown}{' ...' if len(misplaced) > 5 else ''}") from None
         where, msg = first_error(exc)
         raise ManifestError(f"{source}: invalid manifest at {where}: {msg} ({exc.error_count()} error(s))") from None
+
+
+def misplaced_objects(data: Any) -> list[tuple[str, Any]]:
+    """(item id, object) of every item in raw manifest data whose object is not objects/<id[:2]>/<id>."""
+    out = []
+    items = data.get("items") if isinstance(data, dict) else None
+    for n, item in enumerate(items if isinstance(items, list) else []):
+        if not isinstance(item, dict) or item.get("object") is None:
+            continue
+        item_id = item.get("id")
+        if not isinstance(item_id, str) or item.get("object") != object_path(item_id):
+            out.append((item_id[:12] if isinstance(item_id, str) else f"items[{n}]", item.get("object")))
+    return out
 
 
 def load(path: str | os.PathLike[str], check_id: bool = True) -> Manifest:
@@ -131,12 +149,16 @@ def load(path: str | os.PathLike[str], check_id: bool = True) -> Manifest:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ManifestError(f"{path}: no such manifest") from None
+    except UnicodeDecodeError as exc:
+        raise ManifestError(f"{path}: not UTF-8 text (byte {exc.start}); not a manifest") from None
     except OSError as exc:
         raise ManifestError(f"{path}: cannot read ({exc.strerror})") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ManifestError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except RecursionError:
+        raise ManifestError(f"{path}: not a manifest (JSON nested too deeply)") from None
     manifest = parse(data, str(path))
     if check_id and manifest.id is not None and manifest.id != content_id(manifest):
         raise ManifestError(f"{path}: content does not match its id {manifest.id[:12]} (edited by hand?)")

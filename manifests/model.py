@@ -12,11 +12,17 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SCHEMA_VERSION = 1
 
 Status = Literal["kept", "rejected"]
+OBJECT_PATTERN = r"^objects/[0-9a-f]{2}/[0-9a-f]{64}$"
+
+
+def object_path(item_id: str) -> str:
+    """Where the store keeps the bytes of `item_id`, relative to the workspace."""
+    return f"objects/{item_id[:2]}/{item_id}"
 
 
 class _Strict(BaseModel):
@@ -53,14 +59,37 @@ class Reason(_Strict):
     threshold: float | None = None
 
 
+class Candidate(_Strict):
+    """One box a detector returned for the source, whether or not it was chosen."""
+
+    detector: str
+    kind: str
+    box: tuple[float, float, float, float] = Field(description="x0, y0, x1, y1 in source pixels")
+    score: float = Field(description="The detector's own score.")
+    probability: float | None = Field(None, description="Belief that it is a face, from all the evidence; None for subject boxes.")
+    chosen: bool = Field(False, description="True for the box this crop was cut around.")
+
+
 class Detection(_Strict):
     """The detector box a crop was cut around, in source-image pixels."""
 
     detector: str
-    kind: str = Field(description="What was detected: 'anime_face', 'face', 'subject', ...")
+    kind: str = Field(description="What was detected: 'anime_face', 'face', 'head', 'subject', ...")
     box: tuple[float, float, float, float] = Field(description="x0, y0, x1, y1")
     score: float
     landmarks: list[tuple[float, float]] | None = None
+    probability: float | None = Field(None, description="Belief that the box is a face (calibrated score, agreement, plausibility).")
+    why: str | None = Field(None, description="Why this box was chosen over the other candidates.")
+    candidates: list[Candidate] = Field(default_factory=list, description="Every box every detector returned for the source.")
+
+
+class Crop(_Strict):
+    """The square a crop was cut from, and how what lay outside the source was filled."""
+
+    box: tuple[float, float, float, float] = Field(description="x0, y0, x1, y1 in source pixels; may extend past the image.")
+    angle: float = Field(0.0, description="Degrees of counter-clockwise rotation about the box centre (eye levelling).")
+    pad: Literal["reflect", "blur", "solid", "none"] = Field(description="Fill outside the source; 'none' when the box lies inside it.")
+    fill: tuple[int, int, int] | None = Field(None, description="RGB of a 'solid' fill.")
 
 
 class Review(_Strict):
@@ -77,7 +106,9 @@ class Item(_Strict):
 
     id: str = Field(pattern=r"^[0-9a-f]{64}$")
     object: str | None = Field(
-        None, description="Path of the object relative to the workspace; None when the bytes were not kept (e.g. over the size limit)."
+        None, pattern=OBJECT_PATTERN,
+        description="Path of the object relative to the workspace, always objects/<first two of id>/<id>; "
+                    "None when the bytes were not kept (e.g. over the size limit).",
     )
     bytes: int = Field(ge=0)
     width: int | None = Field(None, description="Pixel width after EXIF orientation.")
@@ -92,12 +123,21 @@ class Item(_Strict):
     flags: list[Reason] = Field(default_factory=list, description="Things a reviewer should look at; they do not reject.")
     scores: dict[str, float] = Field(default_factory=dict, description="Quality, outlier and zero-shot scores by name.")
     detection: Detection | None = None
+    crop: Crop | None = Field(None, description="For a crop: where in its source it was cut.")
     duplicate_group: str | None = None
     duplicate_of: str | None = Field(None, description="Id of the group member kept in this item's place.")
     cluster: int | None = None
     label: str | None = Field(None, description="Class used for conditional training (defaults to the cluster).")
     review: Review | None = None
     split: str | None = None
+
+    @model_validator(mode="after")
+    def _object_is_its_own(self) -> "Item":
+        # Manifests come from other people: an object path is never more than the store's name for
+        # this id, so no stage can be sent to read a file outside the workspace (../../etc/shadow).
+        if self.object is not None and self.object != object_path(self.id):
+            raise ValueError(f"item {self.id[:12]}: object must be {object_path(self.id)}, not {self.object!r}")
+        return self
 
     def reject(self, reason: Reason) -> None:
         """Mark rejected, adding `reason` unless an equal one is already recorded."""

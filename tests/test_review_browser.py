@@ -5,12 +5,8 @@ in the page reaches the manifest when the session ends. Every process started he
 from __future__ import annotations
 
 import os
-import queue
 import shutil
 import signal
-import subprocess
-import sys
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +16,7 @@ from PIL import Image
 from curator.review.config import ReviewConfig
 from curator.review.database import EmbeddedMongo, database_dir, free_port
 from curator.workspace import Workspace
+from review_process import ReviewProcess
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -27,52 +24,6 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first
 APP_START_TIMEOUT_S = 150
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(not CHROMIUM.is_file(), reason="Debian's chromium is not installed")]
-
-
-class ReviewProcess:
-    """`curator review --remote` in a child process, its output collected line by line."""
-
-    def __init__(self, root: Path, port: int) -> None:
-        env = {**os.environ, "FIFTYONE_DO_NOT_TRACK": "true", "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "curator.cli.app", "-w", str(root), "review", "--remote", "--port", str(port)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-        )
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.seen: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        for line in self.proc.stdout:
-            self.lines.put(line)
-
-    def wait_for(self, prefix: str, timeout: float) -> str:
-        while True:
-            try:
-                line = self.lines.get(timeout=timeout)
-            except queue.Empty:
-                raise AssertionError(f"no '{prefix}' line within {timeout}s; output: {''.join(self.seen)}") from None
-            self.seen.append(line)
-            if line.startswith(prefix):
-                return line.strip()
-
-    def finish(self, timeout: float = 90) -> str:
-        """End the session the way closing the terminal does; return the rest of the output."""
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(timeout)
-        while not self.lines.empty():
-            self.seen.append(self.lines.get())
-        return "".join(self.seen)
-
-    def stop(self) -> None:
-        """After a failure: end it gracefully (so it stops the App and database), forcibly if it hangs."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(60)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
 
 
 def _grid_pixels_show_images(screenshot: Path) -> float:
@@ -108,7 +59,7 @@ def test_app_shows_grid_and_a_tag_set_in_the_page_syncs(tmp_path, _imported_temp
     review = ReviewProcess(root, free_port())
     try:
         url = review.wait_for("App: ", APP_START_TIMEOUT_S).split(" ", 1)[1]
-        assert url.startswith("http://127.0.0.1:")
+        assert url.startswith("http://127.0.0.1:") and "?token=" in url
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True)
             try:
@@ -120,6 +71,13 @@ def test_app_shows_grid_and_a_tag_set_in_the_page_syncs(tmp_path, _imported_temp
                 page.screenshot(path=str(shot))
                 assert _grid_pixels_show_images(shot) > 0.15, f"no sample images in the grid: {shot}"
                 _tag_first_sample(page, "reject")
+                # Every request the App made (pages, GraphQL, event streams, media, workers) passed the guard.
+                refused = [ln for ln in (root / "cache" / "review-server.log").read_text().splitlines() if ln.startswith("refused")]
+                assert refused == [], refused
+                # A browser that never had the token is refused at the same address.
+                stranger = browser.new_context().new_page()
+                assert stranger.goto(url.split("?")[0]).status == 403
+                assert "token" in stranger.content()
             finally:
                 browser.close()
         output = review.finish()
@@ -136,3 +94,32 @@ def test_app_shows_grid_and_a_tag_set_in_the_page_syncs(tmp_path, _imported_temp
     assert synced.stage == "review" and synced.parent == start.id
     reviewed = [it for it in synced.items if it.review is not None]
     assert len(reviewed) == 1 and reviewed[0].status == "rejected" and reviewed[0].reasons[-1].code == "review"
+
+
+def test_closing_the_last_tab_ends_a_local_review(tmp_path, _imported_template):
+    """Without --remote the review ends by itself once the reviewer has closed every App tab."""
+    from playwright.sync_api import sync_playwright
+
+    root = tmp_path / "ws"
+    shutil.copytree(_imported_template, root)
+    review = ReviewProcess(root, free_port(), remote=False)
+    try:
+        url = review.wait_for("App: ", APP_START_TIMEOUT_S).split(" ", 1)[1]
+        review.wait_for("tag samples", 10)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True)
+            try:
+                page = browser.new_page(viewport={"width": 1400, "height": 900})
+                page.goto(url)
+                page.wait_for_selector("canvas", timeout=60_000)
+                page.wait_for_timeout(1000)
+                assert review.proc.poll() is None, "the review ended while its tab was open"
+                page.close()
+            finally:
+                browser.close()
+        review.proc.wait(60)
+        output = review.finish()
+    finally:
+        review.stop()
+    assert review.proc.returncode == 0, output
+    assert "nothing to sync" in output, output

@@ -65,10 +65,12 @@ def collect(
 
 
 def _print_table(reports, dry_run: bool) -> None:
-    table = Table("source", "found", "would fetch" if dry_run else "new", "already had", "filtered", "failed", "status",
-                  "what to do")
+    # requests / 429s / waited / per hour show where a source's time went (request spacing, back-off).
+    table = Table("source", "found", "would fetch" if dry_run else "new", "already had", "filtered", "failed",
+                  "requests", "429s", "waited", "images/h", "status", "what to do")
     for r in reports:
         status = r.status if not r.reason else f"{r.status}: {r.reason}"
         table.add_row(r.source, str(r.found), str(len(r.would) if dry_run else r.new), str(r.already), str(r.filtered),
-                      str(r.failed), escape(status), escape(r.advice or ""))
+                      str(r.failed), str(r.requests), str(r.rate_limited), f"{r.waited:.1f} s",
+                      "" if dry_run else f"{r.per_hour:.0f}", escape(status), escape(r.advice or ""))
     console.print(table)

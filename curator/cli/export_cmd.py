@@ -13,7 +13,7 @@ from curator.cli.common import JsonOption, console, print_json, progress, worksp
 def export(
     manifest: Optional[str] = typer.Argument(None, help="Manifest file, id prefix, stage name or 'latest' (default)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="A .zip file or a folder (default: WORKSPACE/exports/<manifest>-<res>.zip)."),
-    resolution: Optional[int] = typer.Option(None, help="Side of the square images (power of two); default: config, else the items' own size."),
+    resolution: Optional[int] = typer.Option(None, min=1, help="Side of the square images (power of two); default: config, else the items' own size."),
     fit: Optional[str] = typer.Option(None, help="Non-square items: error, crop or pad (default: config, 'error')."),
     xflip: Optional[bool] = typer.Option(None, "--xflip/--no-xflip", help="Add a mirrored copy of every image."),
     augment: Optional[int] = typer.Option(None, help="Add N rotated/shifted/zoomed copies of every image."),

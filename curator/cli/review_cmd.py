@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from curator.cli.common import JsonOption, console, print_json, progress, workspace
+from curator.cli.common import JsonOption, console, err_console, print_json, progress, workspace
 
 
 def _report(result, as_json: bool) -> None:
@@ -40,30 +40,30 @@ def review(
 ) -> None:
     """Review MANIFEST in the FiftyOne App. Tag samples 'reject', 'accept' or 'label:<name>';
     leaving (close the App tabs, or Ctrl-C) syncs the tags into a new version and prints the diff."""
-    from curator.review.app import app_url, serve_app, wait_until_left
     from curator.review.database import review_database
     from curator.review.dataset import build_dataset, load_dataset
+    from curator.review.session import check_before_start, serve_until_left
     from curator.review.sync import reviewer_name, sync_dataset
 
     ws = workspace()
-    cfg = ws.config.review
+    cfg = ws.config.review.override(address=address, port=port)
     m = ws.manifests.load(manifest)
     reviewer = reviewer_name(cfg.reviewer)
+
+    def say(line: str) -> None:
+        console.print(line, highlight=False)
+
+    def warn(line: str) -> None:
+        err_console.print(line, highlight=False)
+
+    if not sync:
+        check_before_start(cfg, warn)  # before the database starts and the dataset is built
     with review_database(ws.root, cfg):
         if sync:
             _report(sync_dataset(ws, load_dataset(ws, m), reviewer), as_json)
             return
         with progress("building review dataset", total=len(m.items)) as advance:
             ds = build_dataset(ws, m, on_progress=advance)
-        open_browser = not (remote or no_browser)
-        address, port = address or cfg.address, port or cfg.port
-        with serve_app(ds, address, port, open_browser) as session:
-            url = app_url(address, port, ds.name)
-            console.print(f"reviewing {len(ds)} samples of {m.id[:12]} ({m.stage}) in dataset {ds.name}\nApp: {url}")
-            if not open_browser:
-                console.print(f"from another machine: ssh -N -L {port}:127.0.0.1:{port} USER@THIS-HOST, then open "
-                              f"http://localhost:{port}/datasets/{ds.name}")
-            console.print("tag samples 'reject', 'accept' or 'label:<name>'; "
-                          + ("close the App tabs" if open_browser else "press Ctrl-C") + " to finish and sync", highlight=False)
-            wait_until_left(session, open_browser)
+        say(f"reviewing {len(ds)} samples of {m.id[:12]} ({m.stage}) in dataset {ds.name}")
+        serve_until_left(ws, ds, cfg, not (remote or no_browser), say, warn)
         _report(sync_dataset(ws, ds, reviewer), as_json)

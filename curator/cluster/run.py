@@ -60,6 +60,12 @@ def run_cluster(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> ClusterResult:
     """Cluster the kept items of manifest `ref` and write the new version and its report."""
+    with ws.writing("cluster"):  # one writer per workspace, from reading the parent to committing
+        return _run_cluster(ws, ref, cfg, embedder, on_progress)
+
+
+def _run_cluster(ws: Workspace, ref: str | None, cfg: ClusterConfig, embedder: Embedder | None,
+                 on_progress: Callable[[int, int], None] | None) -> ClusterResult:
     parent = ws.manifests.load(ref)
     items = [_reset(it.model_copy(deep=True)) for it in parent.items]
     targets = [it for it in items if it.status == "kept" and it.object]

@@ -39,14 +39,20 @@ class FilterConfig(Section):
 
 
 def _default_subjects() -> dict[str, SubjectPreset]:
+    # Each site's own spelling (docs/collect-sources.md says how to look them up): booru tags use
+    # '_' for spaces (a space would AND two tags); Commons takes a category's name without its
+    # 'Category:' namespace; DeviantArt tags are one word of letters, digits and '_' (a query with
+    # a space becomes a site search, several requests per result); Pixiv's tags are Japanese.
     return {
-        "elf": SubjectPreset(queries=["elf"], tags={"danbooru": ["elf"], "safebooru": ["elf"], "gelbooru": ["elf"],
-                                                    "wikimedia": ["Elves_in_art"]}),
-        "mascot": SubjectPreset(queries=["mascot character"], tags={"danbooru": ["mascot"], "safebooru": ["mascot"],
-                                                                    "gelbooru": ["mascot"], "wikimedia": ["Mascots"]}),
+        "elf": SubjectPreset(queries=["elf"], tags={
+            "danbooru": ["elf"], "safebooru": ["elf"], "gelbooru": ["elf"], "wikimedia": ["Elves in art"],
+            "deviantart": ["elf"], "pixiv": ["エルフ"]}),
+        "mascot": SubjectPreset(queries=["mascot character"], tags={
+            "danbooru": ["mascot"], "safebooru": ["mascot"], "gelbooru": ["mascot"], "wikimedia": ["Mascots"],
+            "deviantart": ["mascot"], "pixiv": ["マスコット"]}),
         "yuru-chara": SubjectPreset(queries=["yuru-chara", "ゆるキャラ"], tags={
             "danbooru": ["yuru-chara"], "safebooru": ["yuru-chara"], "gelbooru": ["yuru-chara"],
-            "wikimedia": ["Yuru-chara"]}),
+            "wikimedia": ["Yuru-chara"], "deviantart": ["yuruchara"], "pixiv": ["ゆるキャラ"]}),
     }
 
 

@@ -35,7 +35,15 @@ _PATTERNS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def diagnose(source: Source, log_lines: list[str], returncode: int) -> Diagnosis:
+_RATE_LIMITED = Diagnosis("rate limited (429)",
+                          "raise [collect] request_interval or backoff_429 and run again to resume")
+
+
+def diagnose(source: Source, log_lines: list[str], returncode: int, last_status: int | None = None) -> Diagnosis:
+    if last_status == 429:
+        # Some of gallery-dl's site clients (Flickr's) stop at a 429 without retrying and
+        # log only the parse error that follows it; the last answer says what happened.
+        return _RATE_LIMITED
     # Errors say why it stopped; warnings (e.g. a retried 429) only explain it when there are none.
     errors = [ln for ln in log_lines if "[error]" in ln.lower()]
     warnings = [ln for ln in log_lines if "[warning]" in ln.lower()]

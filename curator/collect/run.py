@@ -104,6 +104,11 @@ def _enabled(cfg: CollectConfig, cls: type[Source]) -> bool:
 
 def _write_manifest(ws: Workspace, req: CollectRequest, cfg: CollectConfig, journal: Journal, result: CollectResult) -> None:
     """Merge journaled items into the latest raw version; a run that found nothing new writes nothing."""
+    with ws.writing("collect"):  # the latest raw version read here is still the latest when this one is committed
+        _commit_journal(ws, req, cfg, journal, result)
+
+
+def _commit_journal(ws: Workspace, req: CollectRequest, cfg: CollectConfig, journal: Journal, result: CollectResult) -> None:
     parent = ws.manifests.latest(RAW_STAGES)
     items: dict[str, Item] = {it.id: it.model_copy(deep=True) for it in parent.items} if parent else {}
     for item in journal.items():

@@ -87,8 +87,9 @@ def real_statistics(real: RealImages, kinds: list[str], config: EvalConfig, cach
 
 
 def evaluate(G: torch.nn.Module, real: RealImages, metric_names: list[str], num_gen: int, config: EvalConfig,
-             cache: StatsCache, device: torch.device, on_progress: Progress | None = None) -> dict[str, float]:
-    """Metric name -> value for `num_gen` images of G against `real`."""
+             cache: StatsCache, device: torch.device, on_progress: Progress | None = None,
+             figures: Path | None = None) -> dict[str, float]:
+    """Metric name -> value for `num_gen` images of G against `real`; metrics' pictures next to `figures`."""
     metrics = get_metrics(metric_names)
     if real.resolution != G.img_resolution:
         raise CuratorError(f"the real images are {real.resolution} px but the generator makes {G.img_resolution} px")
@@ -108,6 +109,8 @@ def evaluate(G: torch.nn.Module, real: RealImages, metric_names: list[str], num_
     results: dict[str, float] = {}
     for m in metrics:
         results.update(m.compute(real_stats if m.needs_real else None, fake_stats, config))
+        if figures is not None:
+            m.write_figures(figures)
     return results
 
 
@@ -137,17 +140,24 @@ def real_images(ws: Workspace, data: str | None, snapshot: Path, resolution: int
     objects = [it.object for it in manifest.kept() if it.object]
     if not objects:
         raise CuratorError(f"manifest {manifest.id[:12]} has no kept images")
+    missing = [o for o in objects if not (ws.root / o).is_file()]
+    if missing:
+        raise CuratorError(f"{len(missing)} object(s) of manifest {manifest.id[:12]} are missing from the store, e.g. "
+                           f"{missing[0]}; 'curator manifest verify {manifest.id[:12]}' lists them")
     return ManifestImages(ws.root, manifest.id, objects, resolution)
 
 
 def run_eval(ws: Workspace, checkpoint: Path, data: str | None, cfg: EvalConfig,
              on_progress: Progress | None = None) -> EvalResult:
     """Metrics of a snapshot against real images, written next to it as <snapshot>.eval.json."""
+    get_metrics(cfg.metrics)  # an unknown metric name is refused before anything is loaded
     snapshot = resolve_snapshot(checkpoint)
     device = resolve_device(cfg.device)
     G = load_snapshot_generator(snapshot, device)
     real = real_images(ws, data, snapshot, G.img_resolution)
-    results = evaluate(G, real, cfg.metrics, cfg.num, cfg, StatsCache(ws.cache_dir("metrics")), device, on_progress)
+    stem = snapshot.with_name(snapshot.name.rsplit(".", 1)[0])
+    results = evaluate(G, real, cfg.metrics, cfg.num, cfg, StatsCache(ws.cache_dir("metrics")), device, on_progress,
+                       figures=stem)
     record = {"checkpoint": str(snapshot), "real": real.identity, "real_images": real.count,
               "config": cfg.model_dump(mode="json"), "results": results, "software": software_versions()}
     out = snapshot.with_name(snapshot.name.rsplit(".", 1)[0] + ".eval.json")

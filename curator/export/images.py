@@ -30,6 +30,20 @@ def square(img: Image.Image, fit: str) -> Image.Image:
     return Image.fromarray(arr)
 
 
+# Padding a 1,000,000 x 1 image to a square would need 3 TB; past this many pixels the image is
+# scaled to the target size first (the order matters only at the padded edges).
+PAD_MAX_PIXELS = 64_000_000
+
+
+def fit_for_padding(img: Image.Image, fit: str, resolution: int) -> Image.Image:
+    """For 'pad': an extreme aspect ratio scaled down before padding, so the square stays small."""
+    w, h = img.size
+    if fit != "pad" or max(w, h) ** 2 <= PAD_MAX_PIXELS or max(w, h) <= resolution:
+        return img
+    scale = resolution / max(w, h)
+    return img.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.LANCZOS)
+
+
 def resize(img: Image.Image, resolution: int) -> Image.Image:
     if img.size == (resolution, resolution):
         return img

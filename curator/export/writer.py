@@ -121,6 +121,7 @@ def export_manifest(manifest: Manifest, store: ObjectStore, out: Path, cfg: Expo
         for index, item in enumerate(stored):
             img = decode_rgb(store.get_bytes(item.id))
             result.squared += img.width != img.height
+            img = images.fit_for_padding(img, cfg.fit, resolution)
             img = images.square(img, cfg.fit)
             result.resized += img.width != resolution
             img = images.resize(img, resolution)

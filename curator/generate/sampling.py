@@ -11,25 +11,12 @@ import torch
 from torch import Tensor
 
 from curator.errors import CuratorError
-
-
-def parse_seeds(text: str) -> list[int]:
-    """'0-3,10' -> [0, 1, 2, 3, 10]."""
-    seeds: list[int] = []
-    try:
-        for part in filter(None, (p.strip() for p in text.split(","))):
-            lo, _, hi = part.partition("-")
-            seeds.extend(range(int(lo), int(hi) + 1) if hi else [int(lo)])
-    except ValueError:
-        raise CuratorError(f"bad seed list {text!r}; write e.g. 0-15 or 1,5,9") from None
-    if not seeds or min(seeds) < 0 or max(seeds) >= 2 ** 32:
-        raise CuratorError(f"bad seed list {text!r}; seeds are 0 to 2^32 - 1")
-    return seeds
+from curator.generate.seeds import MAX_SEEDS, parse_layer_list, parse_seeds  # noqa: F401  (re-exported)
 
 
 def parse_layers(text: str, num_ws: int) -> list[int]:
     """'0-6' -> those w indices, clipped to the generator's num_ws."""
-    return [i for i in parse_seeds(text) if i < num_ws]
+    return [i for i in parse_layer_list(text) if i < num_ws]
 
 
 def seed_latents(seeds: list[int], z_dim: int) -> Tensor:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from curator.errors import CuratorError
@@ -25,6 +26,12 @@ INFO_WORKSPACE = "curator_workspace"
 REVIEW_STAGE = "review"
 FIXED_VIEWS = ("flagged", "near duplicates", "outliers", "rejected")
 CLUSTER_VIEW = "cluster {}"
+MEDIA_CACHE = "review-media"
+
+
+def media_roots(ws: Workspace) -> list[Path]:
+    """The folders the App may send files from: the store, and the named links `media` makes."""
+    return [ws.store.root, ws.cache_dir(MEDIA_CACHE)]
 
 
 def lineage_root(ws: Workspace, manifest: Manifest) -> str:
@@ -99,7 +106,7 @@ def _rows(ws: Workspace, manifest: Manifest, items: list[Item]) -> dict[str, dic
 def _new_samples(ws: Workspace, items: list[Item], on_progress: Callable[[int, int], None] | None) -> list[Any]:
     import fiftyone as fo
 
-    media_dir = ws.cache_dir("review-media")
+    media_dir = ws.cache_dir(MEDIA_CACHE)
     samples = []
     for n, it in enumerate(items, 1):
         path = media_path(it, ws.root / it.object, media_dir)

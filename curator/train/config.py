@@ -15,6 +15,8 @@ class TrainConfig(Section):
     cfg: str = _TRAINER["cfg"]
     aug: Aug = _TRAINER["aug"]
     augpipe: str = _TRAINER["augpipe"]
+    diffaug: str = _TRAINER["diffaug"]
+    apa: bool = _TRAINER["apa"]
     snap: int = _TRAINER["snap"]
     tick_kimg: float = _TRAINER["tick_kimg"]
     device: str = _TRAINER["device"]

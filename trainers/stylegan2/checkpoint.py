@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from torch import nn
 
 from commons.atomic import atomic_open, write_text
+from trainers.errors import TrainerError
+from trainers.stylegan2 import safe_load
 from trainers.stylegan2.networks import Discriminator, Generator
 
 FORMAT = "curator-stylegan2/1"
@@ -29,8 +31,10 @@ def snapshot_stem(run_dir: Path, cur_nimg: int) -> Path:
     return run_dir / f"network-snapshot-{cur_nimg // 1000:06d}"
 
 
-def save_snapshot(stem: Path, nets: dict[str, nn.Module], kwargs: dict[str, dict], meta: dict[str, Any]) -> Path:
-    """Write `<stem>.safetensors` and `<stem>.json`; return the weights path."""
+def save_snapshot(stem: Path, nets: dict[str, nn.Module], kwargs: dict[str, dict], meta: dict[str, Any],
+                  fmt: str = FORMAT) -> Path:
+    """Write `<stem>.safetensors` and `<stem>.json`; return the weights path. `fmt` names the
+    networks' code (another trainer writing this layout gives its own), so loaders can tell them apart."""
     from safetensors.torch import save
 
     tensors = {f"{name}.{k}": v.detach().to("cpu").contiguous().clone()
@@ -38,7 +42,7 @@ def save_snapshot(stem: Path, nets: dict[str, nn.Module], kwargs: dict[str, dict
     weights = stem.with_suffix(".safetensors")
     with atomic_open(weights, "wb") as fh:
         fh.write(save(tensors))
-    write_text(stem.with_suffix(".json"), json.dumps({"format": FORMAT, **meta, "G_kwargs": kwargs["G"],
+    write_text(stem.with_suffix(".json"), json.dumps({"format": fmt, **meta, "G_kwargs": kwargs["G"],
                                                        "D_kwargs": kwargs["D"]}, indent=1))
     return weights
 
@@ -47,24 +51,37 @@ def _sanitize(kwargs: dict) -> dict:
     return {k: _sanitize(v) if isinstance(v, dict) else v for k, v in kwargs.items() if k not in _PERFORMANCE_ONLY}
 
 
-def load_networks(path: str | Path) -> dict[str, dict]:
-    """{'G'|'D'|'G_ema': {'init_kwargs', 'state_dict'}} from a curator snapshot, run folder or official .pkl."""
+def load_networks(path: str | Path, check_kwargs: Callable[[str, Any, Path], dict] = safe_load.check_kwargs
+                  ) -> dict[str, dict]:
+    """{'G'|'D'|'G_ema': {'init_kwargs', 'state_dict'}} from a curator snapshot, run folder or official .pkl.
+
+    `check_kwargs(name, kwargs, source)` validates each network's constructor arguments (another
+    trainer using this file layout passes its own)."""
     path = snapshot_path(Path(path))
     if path.suffix == ".pkl":
-        from trainers.stylegan2.legacy_pkl import load_official_pkl
+        from trainers.stylegan2.tf_pkl import load_any_pkl
 
-        loaded = load_official_pkl(path)
-        return {name: {"init_kwargs": _sanitize(dict(loaded[name]["init_kwargs"])),
+        loaded = load_any_pkl(path)  # PyTorch StyleGAN2-ADA or TF-era StyleGAN2 pickle
+        return {name: {"init_kwargs": safe_load.check_kwargs(name, _sanitize(dict(loaded[name]["init_kwargs"])), path),
                        "state_dict": loaded[name]["state_dict"]} for name in NETWORK_NAMES if name in loaded}
     from safetensors.torch import load_file
 
-    meta = json.loads(path.with_suffix(".json").read_text())
-    tensors = load_file(str(path))
+    # The JSON and the header are checked before anything is built: no constructor runs with
+    # arguments nobody validated, no tensor is read from offsets outside the file.
+    meta = safe_load.read_json(path.with_suffix(".json"))
+    safe_load.check_safetensors(path)
+    try:
+        tensors = load_file(str(path))
+    except Exception as exc:  # SafetensorError is not an OSError or ValueError
+        raise TrainerError(f"{path}: not a readable safetensors snapshot ({str(exc).splitlines()[0][:160]})") from None
     out = {}
     for name in NETWORK_NAMES:
         prefix = name + "."
         sd = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
-        out[name] = {"init_kwargs": meta["D_kwargs" if name == "D" else "G_kwargs"], "state_dict": sd}
+        key = "D_kwargs" if name == "D" else "G_kwargs"
+        if key not in meta:
+            raise TrainerError(f"{path.with_suffix('.json')}: no {key}; not a curator snapshot description")
+        out[name] = {"init_kwargs": check_kwargs(name, meta[key], path.with_suffix(".json")), "state_dict": sd}
     return out
 
 
@@ -86,7 +103,7 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu") -> Gene
     """G_ema, in eval mode, from a curator snapshot (or its run folder) or an official .pkl."""
     entry = load_networks(path)["G_ema"]
     G = Generator(**entry["init_kwargs"])
-    G.load_state_dict(entry["state_dict"])
+    safe_load.load_state(G, entry["state_dict"], "G_ema", path)
     return G.eval().requires_grad_(False).to(device)
 
 
@@ -94,8 +111,11 @@ def load_run_config(path: str | Path) -> dict:
     """The run's full options: from a run folder's config.json or a snapshot's JSON."""
     path = Path(path)
     if path.is_dir():
-        return json.loads((path / "config.json").read_text())
-    return json.loads(snapshot_path(path).with_suffix(".json").read_text())["options"]
+        return safe_load.read_json(path / "config.json", "run configuration")
+    options = safe_load.read_json(snapshot_path(path).with_suffix(".json")).get("options")
+    if not isinstance(options, dict):
+        raise TrainerError(f"{snapshot_path(path).with_suffix('.json')}: no run options in it")
+    return options
 
 
 def build_network(name: str, kwargs: dict) -> nn.Module:
@@ -125,4 +145,5 @@ def save_resume_state(path: Path, state: dict[str, Any]) -> None:
 
 
 def load_resume_state(path: Path) -> dict[str, Any]:
-    return torch.load(path, map_location="cpu", weights_only=True)
+    """The resume state (weights-only load; a damaged file is one line saying what to do)."""
+    return safe_load.load_resume(path)

@@ -18,6 +18,10 @@ import torch
 from PIL import Image
 
 
+MAX_SIDE = 1024  # the largest resolution the networks are built for
+MAX_MEMBER_BYTES = 64 << 20  # one image or dataset.json, unpacked
+
+
 class ImageZipDataset:
     """Images as uint8 CHW arrays and one-hot labels; `mirror` adds an x-flipped copy of each."""
 
@@ -36,8 +40,13 @@ class ImageZipDataset:
         if use_labels:
             if not labels:
                 raise ValueError(f"{self.path}: dataset.json has no labels; export with --cond")
-            by_name = dict((n, int(c)) for n, c in labels)
-            self.labels = np.array([by_name[n] for n in names], dtype=np.int64)
+            try:
+                by_name = dict((n, int(c)) for n, c in labels)
+                self.labels = np.array([by_name[n] for n in names], dtype=np.int64)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ValueError(f"{self.path}: dataset.json labels do not match its images ({type(exc).__name__}: {exc})") from None
+            if self.labels.min() < 0 or self.labels.max() >= 100_000:
+                raise ValueError(f"{self.path}: dataset.json class indices must be 0 to 99,999")
             self.c_dim = max(len(self.class_names), int(self.labels.max()) + 1)
         else:
             self.labels = np.zeros(len(names), dtype=np.int64)
@@ -48,7 +57,11 @@ class ImageZipDataset:
     def _names(self) -> list[str]:
         if self.path.is_dir():
             return [p.relative_to(self.path).as_posix() for p in self.path.rglob("*") if p.is_file()]
-        return zipfile.ZipFile(self.path).namelist()
+        try:
+            with zipfile.ZipFile(self.path) as zf:
+                return zf.namelist()
+        except zipfile.BadZipFile as exc:
+            raise ValueError(f"{self.path}: not a training-set ZIP ({exc})") from None
 
     def _read(self, name: str) -> bytes | None:
         if self.path.is_dir():
@@ -59,13 +72,20 @@ class ImageZipDataset:
             # offset would read each other's positions ("Bad magic number").
             self._zip, self._zip_pid = zipfile.ZipFile(self.path), os.getpid()
         try:
-            return self._zip.read(name)
+            info = self._zip.getinfo(name)
         except KeyError:
             return None
+        if info.file_size > MAX_MEMBER_BYTES:  # a deflate bomb would otherwise be inflated into memory
+            raise ValueError(f"{self.path}: {name} unpacks to {info.file_size:,} bytes; a training image is at most "
+                             f"{MAX_MEMBER_BYTES:,}")
+        return self._zip.read(info)
 
     def _json(self, name: str) -> dict | None:
         data = self._read(name)
-        return json.loads(data) if data else None
+        try:
+            return json.loads(data) if data else None
+        except (ValueError, RecursionError) as exc:
+            raise ValueError(f"{self.path}: {name} is not valid JSON ({str(exc)[:100]})") from None
 
     def __getstate__(self) -> dict:
         return {**self.__dict__, "_zip": None}  # spawned workers open their own
@@ -78,7 +98,16 @@ class ImageZipDataset:
         return (self._json("curator.json") or {}).get("manifest_id")
 
     def _image(self, raw_idx: int) -> np.ndarray:
-        img = np.asarray(Image.open(io.BytesIO(self._read(self.names[raw_idx]))))
+        name = self.names[raw_idx]
+        try:
+            with Image.open(io.BytesIO(self._read(name) or b"")) as opened:
+                # Checked from the header, before decoding: a 20000 x 20000 PNG of zeros is 100 KB.
+                w, h = opened.size
+                if max(w, h) > MAX_SIDE:
+                    raise ValueError(f"{self.path}: {name} is {w}x{h}; training images are at most {MAX_SIDE}x{MAX_SIDE}")
+                img = np.asarray(opened)
+        except (OSError, SyntaxError, Image.DecompressionBombError) as exc:
+            raise ValueError(f"{self.path}: {name} is not a readable PNG ({exc})") from None
         img = img[:, :, None] if img.ndim == 2 else img
         return img.transpose(2, 0, 1)
 

@@ -24,6 +24,7 @@ from typing import Any
 import torch
 
 from trainers.errors import TrainerError
+from trainers.stylegan2 import safe_load
 
 _REFUSAL = "not a StyleGAN2-ADA pickle, or it contains code we refuse to run"
 _NETWORK_KEYS = ("G", "D", "G_ema", "augment_pipe")
@@ -110,7 +111,16 @@ def _plain_module_class(name: str) -> type:
 
 
 class _RestrictedUnpickler(pickle.Unpickler):
+    def __init__(self, file: Any, budget: safe_load.Budget) -> None:
+        super().__init__(file)
+        self.budget = budget
+
     def find_class(self, module: str, name: str) -> Any:
+        # Whatever can allocate by a number in the file is wrapped to check that number first.
+        if (module, name) == ("builtins", "bytearray"):
+            return safe_load.bounded_bytearray(self.budget)
+        if module == "torch._utils" and name in ("_rebuild_tensor", "_rebuild_tensor_v2"):
+            return safe_load.bounded_tensor_rebuild(self.budget, _ALLOWED[(module, name)])
         if (module, name) in _ALLOWED:
             return _ALLOWED[(module, name)]
         if module == "torch" and isinstance(getattr(torch, name, None), torch.dtype):
@@ -118,6 +128,8 @@ class _RestrictedUnpickler(pickle.Unpickler):
         if module.startswith("torch.nn.modules."):
             return _plain_module_class(name)
         if module.split(".")[0] == "numpy" and (found := _numpy_global(module, name)) is not None:
+            if name == "_reconstruct":
+                return safe_load.bounded_reconstruct(self.budget, found)
             return found
         raise _Refused(f"refused global {module}.{name}")
 
@@ -128,8 +140,11 @@ def _module_state(obj: Any) -> dict:
     raise _Refused(f"expected a module, found {type(obj).__name__}")
 
 
-def flat_state_dict(obj: Any, prefix: str = "") -> dict[str, torch.Tensor]:
+def flat_state_dict(obj: Any, prefix: str = "", budget: safe_load.Budget | None = None,
+                    depth: int = 0) -> dict[str, torch.Tensor]:
     """Parameters and persistent buffers of a captured module tree, keyed like `Module.state_dict()`."""
+    budget = budget or safe_load.Budget(Path("pickle"), 1 << 40)
+    budget.visit(depth)
     state = _module_state(obj)
     skip = set(state.get("_non_persistent_buffers_set") or ())
     out: dict[str, torch.Tensor] = {}
@@ -139,31 +154,39 @@ def flat_state_dict(obj: Any, prefix: str = "") -> dict[str, torch.Tensor]:
                 continue
             if not isinstance(tensor, torch.Tensor):
                 raise _Refused(f"{prefix}{name} is not a tensor")
+            # Its bytes came from the file: a tensor larger than the file is a view made to blow up on copy.
+            budget.allocation(tensor.numel() * tensor.element_size(), f"tensor {prefix}{name}")
             # detach + clone drops anything the pickle attached to the tensor (hooks, attributes).
             out[prefix + name] = tensor.detach().clone()
     for name, child in (state.get("_modules") or {}).items():
         if child is not None:
-            out.update(flat_state_dict(child, f"{prefix}{name}."))
+            out.update(flat_state_dict(child, f"{prefix}{name}.", budget, depth + 1))
     return out
 
 
-def _plain(value: Any) -> Any:
-    """EasyDicts, OrderedDicts and numpy scalars -> plain Python containers and numbers."""
+def _plain(value: Any, budget: safe_load.Budget | None = None, depth: int = 0) -> Any:
+    """EasyDicts, OrderedDicts and numpy scalars -> plain Python containers and numbers.
+
+    Shared references are copied, so a small pickle of lists of lists can stand for an
+    astronomically big tree: the budget stops the walk (and any cycle) long before memory does.
+    """
+    budget = budget or safe_load.Budget(Path("pickle"), 1 << 40)
+    budget.visit(depth)
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: _plain(v, budget, depth + 1) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(_plain(v) for v in value)
+        return type(value)(_plain(v, budget, depth + 1) for v in value)
     if hasattr(value, "item") and not isinstance(value, torch.Tensor) and getattr(value, "ndim", None) == 0:
         return value.item()
     return value
 
 
-def _network(obj: PersistentObject) -> dict:
+def _network(obj: PersistentObject, budget: safe_load.Budget) -> dict:
     return {
         "class_name": obj.class_name,
-        "init_args": list(_plain(obj.state.get("_init_args") or ())),
-        "init_kwargs": _plain(dict(obj.state.get("_init_kwargs") or {})),
-        "state_dict": flat_state_dict(obj),
+        "init_args": list(_plain(obj.state.get("_init_args") or (), budget)),
+        "init_kwargs": _plain(dict(obj.state.get("_init_kwargs") or {}), budget),
+        "state_dict": flat_state_dict(obj, budget=budget),
     }
 
 
@@ -172,22 +195,32 @@ def load_official_pkl(path: str | Path) -> dict:
     path = Path(path)
     if not path.is_file():
         raise TrainerError(f"no such network pickle: {path}")
+    budget = safe_load.Budget(path, safe_load.scan_pickle(path))  # size, length and depth, before anything is built
     try:
         with path.open("rb") as f:
-            data = _RestrictedUnpickler(f).load()
-    except _BROKEN_PICKLE as err:
-        raise TrainerError(f"{path}: {_REFUSAL} ({err})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("G_ema"), PersistentObject):
-        raise TrainerError(f"{path}: {_REFUSAL} (no G_ema network in it)")
-    try:
-        return {key: _entry(key, value) for key, value in data.items() if not (key in _NETWORK_KEYS and value is None)}
-    except _Refused as err:
-        raise TrainerError(f"{path}: {_REFUSAL} ({err})") from None
+            data = _RestrictedUnpickler(f, budget).load()
+        if not isinstance(data, dict) or not isinstance(data.get("G_ema"), PersistentObject):
+            raise TrainerError(f"{path}: {_REFUSAL} (no G_ema network in it)")
+        return {key: _entry(key, value, budget) for key, value in data.items() if not (key in _NETWORK_KEYS and value is None)}
+    except TrainerError:
+        raise
+    except _BROKEN_PICKLE as err:  # refusals included
+        raise TrainerError(f"{path}: {_REFUSAL} ({_short(err)})") from None
+    except (MemoryError, RecursionError) as err:
+        raise TrainerError(f"{path}: {_REFUSAL} (it asks for {'too much memory' if isinstance(err, MemoryError) else 'too deep a nesting'})") from None
 
 
-def _entry(key: str, value: Any) -> Any:
+def _short(err: BaseException) -> str:
+    """The first sentence of an error: torch's loaders append advice to unpickle unsafely, never given here."""
+    text = str(err).split("\n")[0]
+    if "weights_only" in text or "Weights only" in text:
+        return "a tensor in it holds something other than tensor data"
+    return text.split(" Please file an issue")[0].split("(1) ")[0].strip()[:200] or type(err).__name__
+
+
+def _entry(key: str, value: Any, budget: safe_load.Budget) -> Any:
     if key not in _NETWORK_KEYS:
-        return _plain(value)
+        return _plain(value, budget)
     if not isinstance(value, PersistentObject):
         raise _Refused(f"{key} is not a persistent network")
-    return _network(value)
+    return _network(value, budget)

@@ -18,8 +18,11 @@ from torch import nn
 class StyleGAN2Loss:
     def __init__(self, G: nn.Module, D: nn.Module, augment_pipe: nn.Module | None = None, r1_gamma: float = 10,
                  style_mixing_prob: float = 0.9, pl_weight: float = 2, pl_batch_shrink: int = 2, pl_decay: float = 0.01,
-                 on_real_logits: Callable[[torch.Tensor], None] | None = None) -> None:
+                 on_real_logits: Callable[[torch.Tensor], None] | None = None, diffaug: nn.Module | None = None,
+                 pseudo_augment: nn.Module | None = None) -> None:
         self.G, self.D, self.augment_pipe = G, D, augment_pipe
+        self.diffaug, self.pseudo_augment = diffaug, pseudo_augment  # DiffAugment, APA (see diffaug.py, apa.py)
+        self._fakes: torch.Tensor | None = None  # Dmain's fakes, reused by APA in the same phase
         self.r1_gamma, self.style_mixing_prob = r1_gamma, style_mixing_prob
         self.pl_weight, self.pl_batch_shrink, self.pl_decay = pl_weight, pl_batch_shrink, pl_decay
         self.pl_mean = torch.zeros([], device=next(G.parameters()).device)
@@ -41,6 +44,8 @@ class StyleGAN2Loss:
     def run_D(self, img: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
         if self.augment_pipe is not None:
             img = self.augment_pipe(img)
+        if self.diffaug is not None:
+            img = self.diffaug(img)
         return self.D(img, c)
 
     def accumulate(self, phase: str, real_img: torch.Tensor, real_c: torch.Tensor, gen_z: torch.Tensor,
@@ -52,10 +57,11 @@ class StyleGAN2Loss:
                 self._g_pl(gen_z, gen_c, gain)
         elif phase == "Dmain":
             self._d_fake(gen_z, gen_c, gain)
-            self._d_real(real_img, real_c, gain, main=True, r1=False)
+            self._d_real(self._pseudo(real_img, gen_z, gen_c), real_c, gain, main=True, r1=False)
+            self._fakes = None
         elif phase == "Dreg":
             if self.r1_gamma:
-                self._d_real(real_img, real_c, gain, main=False, r1=True)
+                self._d_real(self._pseudo(real_img, gen_z, gen_c), real_c, gain, main=False, r1=True)
         else:
             raise ValueError(f"unknown phase {phase!r}")
 
@@ -79,9 +85,20 @@ class StyleGAN2Loss:
         # `img * 0` keeps every synthesis parameter in the graph (needed for DDP's reducer).
         (img[:, 0, 0, 0] * 0 + penalty * self.pl_weight).mean().mul(gain).backward()
 
+    def _pseudo(self, real_img: torch.Tensor, z: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+        """APA: some reals replaced by fakes (labelled real); no random draw at all while p is 0."""
+        if self.pseudo_augment is None or not self.pseudo_augment.active():
+            return real_img
+        fakes = self._fakes
+        if fakes is None:
+            with torch.no_grad():
+                fakes, _ = self.run_G(z, c)
+        return self.pseudo_augment(real_img, fakes)
+
     def _d_fake(self, z: torch.Tensor, c: torch.Tensor, gain: float) -> None:
         with torch.no_grad():
             img, _ = self.run_G(z, c)
+        self._fakes = img
         logits = self.run_D(img, c)
         loss = F.softplus(logits)
         self.last.update(loss_D_fake=loss.mean().item())

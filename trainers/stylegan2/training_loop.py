@@ -21,12 +21,14 @@ from torch import nn
 
 from commons.atomic import write_text
 from commons.device import resolve_device
-from trainers.stylegan2 import checkpoint, distributed
+from trainers.errors import TrainerError
+from trainers.stylegan2 import checkpoint, distributed, safe_load
 from trainers.stylegan2.dataset import BatchSequence, ImageZipDataset, batch_loader
 from trainers.stylegan2.grid import grid_inputs, render_grid, save_grid
 from trainers.stylegan2.loss import StyleGAN2Loss
 from trainers.stylegan2.options import TrainOptions
 from trainers.stylegan2.stats import StatsWriter, TickMeter, plot_curves
+from trainers.stylegan2.transfer import TransferReport, start_from
 
 
 @dataclass
@@ -50,6 +52,20 @@ class Phase:
 class Augment:
     pipe: nn.Module | None = None
     controller: object | None = None  # ada.AdaController
+    diffaug: nn.Module | None = None  # diffaug.DiffAugment
+    apa: nn.Module | None = None  # apa.PseudoAugment
+    apa_controller: object | None = None  # an ada.AdaController driving apa.p
+
+    def observe(self, real_logits: torch.Tensor) -> None:
+        for controller in (self.controller, self.apa_controller):
+            if controller is not None:
+                controller.observe(real_logits)
+
+    def update(self, cur_nimg: int) -> None:
+        if self.controller is not None:
+            self.controller.maybe_update(self.pipe, cur_nimg)
+        if self.apa_controller is not None:
+            self.apa_controller.maybe_update(self.apa, cur_nimg)
 
 
 @dataclass
@@ -64,23 +80,29 @@ class Run:
     loss: StyleGAN2Loss
     augment: Augment
     counters: Counters = field(default_factory=Counters)
+    transfer: TransferReport | None = None
 
 
 def build_networks(opts: TrainOptions, device: torch.device) -> tuple[nn.Module, nn.Module, nn.Module]:
-    G = checkpoint.build_network("G", opts.generator_kwargs()).train().to(device)
-    D = checkpoint.build_network("D", opts.discriminator_kwargs()).train().to(device)
-    if opts.transfer:
-        start_from(opts.transfer, G, D)
-    G_ema = copy.deepcopy(G).eval()
-    D.freeze_first_layers(opts.freezed)
+    G, D, G_ema, _ = build_networks_reported(opts, device)
     return G, D, G_ema
 
 
-def start_from(source: str, G: nn.Module, D: nn.Module) -> dict[str, list[str]]:
-    """Transfer learning: copy matching weights (G from the source's G_ema, as the official code does)."""
-    nets = checkpoint.load_networks(source)
-    return {"G": checkpoint.copy_matching(G, nets["G_ema"]["state_dict"]),
-            "D": checkpoint.copy_matching(D, nets["D"]["state_dict"]) if "D" in nets else list(D.state_dict())}
+def build_networks_reported(opts: TrainOptions, device: torch.device, transfer: bool = True
+                            ) -> tuple[nn.Module, nn.Module, nn.Module, TransferReport | None]:
+    """G, D, G_ema and, with `opts.transfer`, what the transfer copied (refused when layers would stay fresh).
+
+    `transfer=False` when a resume state will overwrite the weights anyway (the source may be gone by then).
+    """
+    G = checkpoint.build_network("G", opts.generator_kwargs()).train()
+    D = checkpoint.build_network("D", opts.discriminator_kwargs()).train()
+    report = None
+    if opts.transfer and transfer:
+        report = start_from(opts.transfer, G, D, partial=opts.transfer_partial)
+    G, D = G.to(device), D.to(device)
+    G_ema = copy.deepcopy(G).eval()
+    D.freeze_first_layers(opts.freezed)
+    return G, D, G_ema, report
 
 
 def build_phases(opts: TrainOptions, G: nn.Module, D: nn.Module) -> list[Phase]:
@@ -96,30 +118,43 @@ def build_phases(opts: TrainOptions, G: nn.Module, D: nn.Module) -> list[Phase]:
 
 
 def build_augment(opts: TrainOptions, device: torch.device) -> Augment:
+    out = Augment()
+    if opts.diffaug:
+        from trainers.stylegan2.diffaug import DiffAugment
+
+        out.diffaug = DiffAugment(opts.diffaug)
+    if opts.apa:
+        from trainers.stylegan2.ada import AdaController
+        from trainers.stylegan2.apa import PseudoAugment
+
+        out.apa = PseudoAugment(opts.apa_p).to(device)
+        out.apa_controller = AdaController(target=opts.apa_target, interval=opts.apa_interval, ada_kimg=opts.apa_kimg,
+                                           batch_size=opts.batch)
     if opts.aug == "noaug":
-        return Augment()
+        return out
     from trainers.stylegan2.augment import AUGMENT_PRESETS, AugmentPipe
 
     if opts.augpipe not in AUGMENT_PRESETS:
         raise ValueError(f"--augpipe {opts.augpipe}: choose one of {', '.join(AUGMENT_PRESETS)}")
-    pipe = AugmentPipe(**AUGMENT_PRESETS[opts.augpipe]).train().requires_grad_(False).to(device)
-    pipe.p.copy_(torch.as_tensor(opts.p))
-    if opts.aug == "fixed":
-        return Augment(pipe)
-    from trainers.stylegan2.ada import AdaController
+    out.pipe = AugmentPipe(**AUGMENT_PRESETS[opts.augpipe]).train().requires_grad_(False).to(device)
+    out.pipe.p.copy_(torch.as_tensor(opts.p))
+    if opts.aug == "ada":
+        from trainers.stylegan2.ada import AdaController
 
-    return Augment(pipe, AdaController(target=opts.target, interval=opts.ada_interval, ada_kimg=opts.ada_kimg,
-                                       batch_size=opts.batch))
+        out.controller = AdaController(target=opts.target, interval=opts.ada_interval, ada_kimg=opts.ada_kimg,
+                                       batch_size=opts.batch)
+    return out
 
 
-def build_run(opts: TrainOptions, device: torch.device) -> Run:
-    G, D, G_ema = build_networks(opts, device)
+def build_run(opts: TrainOptions, device: torch.device, transfer: bool = True) -> Run:
+    G, D, G_ema, report = build_networks_reported(opts, device, transfer)
     augment = build_augment(opts, device)
-    observe = augment.controller.observe if augment.controller is not None else None
+    adaptive = augment.controller is not None or augment.apa_controller is not None
     loss = StyleGAN2Loss(G, D, augment.pipe, r1_gamma=opts.gamma, style_mixing_prob=opts.style_mixing_prob,
                          pl_weight=opts.pl_weight, pl_batch_shrink=opts.pl_batch_shrink, pl_decay=opts.pl_decay,
-                         on_real_logits=observe)
-    return Run(opts, G, D, G_ema, build_phases(opts, G, D), loss, augment)
+                         on_real_logits=augment.observe if adaptive else None, diffaug=augment.diffaug,
+                         pseudo_augment=augment.apa)
+    return Run(opts, G, D, G_ema, build_phases(opts, G, D), loss, augment, transfer=report)
 
 
 def train_step(run: Run, real: torch.Tensor, real_c: torch.Tensor, label_pool: Callable[[int], torch.Tensor],
@@ -129,6 +164,9 @@ def train_step(run: Run, real: torch.Tensor, real_c: torch.Tensor, label_pool: C
     device = real.device
     real = real.to(torch.float32) / 127.5 - 1
     n = real.shape[0]
+    # Statistics of this step only: a phase that does not run this step (lazy R1, PL) reports
+    # nothing, so tick means average over the steps that computed them, as the official stats do.
+    run.loss.last.clear()
     all_z = torch.randn([len(run.phases), n, opts.z_dim], device=device)
     all_c = label_pool(len(run.phases) * n).to(device).reshape(len(run.phases), n, -1)
     for phase, z, gen_c in zip(run.phases, all_z, all_c):
@@ -148,8 +186,7 @@ def train_step(run: Run, real: torch.Tensor, real_c: torch.Tensor, label_pool: C
     update_ema(run)
     c.cur_nimg += opts.batch
     c.batch_idx += 1
-    if run.augment.controller is not None:
-        run.augment.controller.maybe_update(run.augment.pipe, c.cur_nimg)
+    run.augment.update(c.cur_nimg)
 
 
 @torch.no_grad()
@@ -188,6 +225,7 @@ def resume_state(run: Run) -> dict:
         "pl_mean": run.loss.pl_mean.detach().cpu(),
         "augment_pipe": aug.pipe.state_dict() if aug.pipe is not None else {},
         "ada": aug.controller.state_dict() if aug.controller is not None else {},
+        "apa": {"p": aug.apa.p.detach().cpu(), "controller": aug.apa_controller.state_dict()} if aug.apa is not None else {},
         "rng": rng_state(),
     }
 
@@ -204,6 +242,9 @@ def restore(run: Run, state: dict) -> None:
         run.augment.pipe.load_state_dict(state["augment_pipe"])
     if run.augment.controller is not None and state["ada"]:
         run.augment.controller.load_state_dict(state["ada"])
+    if run.augment.apa is not None and state.get("apa"):
+        run.augment.apa.p.copy_(state["apa"]["p"])
+        run.augment.apa_controller.load_state_dict(state["apa"]["controller"])
     set_rng_state(state["rng"])
 
 
@@ -254,10 +295,12 @@ class LabelPool:
 
 
 def train(opts: TrainOptions, run_dir: Path, on_tick: Callable[[dict], None] | None = None, workers: int = 0,
-          on_snapshot: SnapshotMetrics | None = None) -> Counters:
+          on_snapshot: SnapshotMetrics | None = None, on_transfer: Callable[[TransferReport], None] | None = None
+          ) -> Counters:
     """Train until `opts.kimg`; continue from `run_dir/resume.pt` when it exists.
 
-    `on_snapshot` measures each snapshot when `opts.metrics` names any metric.
+    `on_snapshot` measures each snapshot when `opts.metrics` names any metric; `on_transfer` hears
+    what `opts.transfer` copied (also written to the run's transfer.json).
     """
     opts = opts.model_copy(update={"device": str(resolve_device(opts.device))})
     device = torch.device(opts.device)
@@ -269,9 +312,19 @@ def train(opts: TrainOptions, run_dir: Path, on_tick: Callable[[dict], None] | N
         opts = opts.model_copy(update={"manifest_id": dataset.manifest_id})
     resume_path = run_dir / checkpoint.RESUME_NAME
     torch.manual_seed(opts.seed * dist.world + dist.rank)
-    run = build_run(opts, device)
+    run = build_run(opts, device, transfer=not resume_path.is_file())
+    if run.transfer is not None and dist.is_main:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        write_text(run_dir / "transfer.json", json.dumps(asdict(run.transfer), indent=1))
+        if on_transfer is not None:
+            on_transfer(run.transfer)
     if resume_path.is_file():
-        restore(run, checkpoint.load_resume_state(resume_path))
+        try:
+            restore(run, checkpoint.load_resume_state(resume_path))
+        except TrainerError:
+            raise
+        except (KeyError, TypeError, ValueError, RuntimeError, AttributeError, IndexError) as exc:  # shapes, keys, types
+            raise safe_load.damaged_resume(resume_path, f"{type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''}") from None
         if dist.world > 1:
             # Only rank 0's generators were saved; give every rank its own fresh stream again.
             torch.manual_seed((opts.seed * 1_000_003 + run.counters.cur_nimg) * dist.world + dist.rank)
@@ -345,7 +398,8 @@ def _tick_record(run: Run, meter: TickMeter, seconds: float, device: torch.devic
     c = run.counters
     kimg_done = (c.cur_nimg - c.tick_start_nimg) / 1000
     record = {"tick": c.cur_tick, "kimg": c.cur_nimg / 1000, "sec_per_tick": seconds,
-              "sec_per_kimg": seconds / kimg_done if kimg_done else None, "augment_p": augment_p(run)}
+              "sec_per_kimg": seconds / kimg_done if kimg_done else None, "augment_p": augment_p(run),
+              "apa_p": float(run.augment.apa.p) if run.augment.apa is not None else None}
     record.update(meter.means())
     record.update(memory_stats(device))
     return {k: v for k, v in record.items() if v is not None}

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from curator.collect.sources import register
 from curator.collect.sources.base import Source, q
+
+# gallery-dl adds a random 'abcd=0123456789ab' parameter to every file URL to miss Cloudflare's cache.
+_NO_CACHE = re.compile(r"[?&][0-9a-f]{4}=[0-9a-f]{12}$")
 
 
 @register
@@ -16,10 +20,14 @@ class ArtStation(Source):
     post_key = "{asset[id]}"  # a project holds several images
     ratings = {"general": (False, None), "questionable": (True,)}
     rating_field = "adult_content"
-    size_fields = ("width", "height")
+    size_fields = ("asset.width", "asset.height")  # per image, inside the project
 
     def query_urls(self, query: str) -> list[str]:
         return [f"{self.root}/search?sort_by=relevance&query={q(query)}"]
+
+    def file_url(self, meta: dict[str, Any]) -> str | None:
+        url = super().file_url(meta)
+        return _NO_CACHE.sub("", url) if url else url
 
     def page_url(self, meta: dict[str, Any]) -> str | None:
         return meta.get("permalink") or super().page_url(meta)

@@ -38,6 +38,9 @@ class Source:
     rating_field: ClassVar[str] = "rating"
     tags_field: ClassVar[str | None] = "tags"
     size_fields: ClassVar[tuple[str, str] | None] = None  # width/height fields known before download
+    # gallery-dl options this source needs for its provenance (e.g. the extra API call that gives a
+    # licence); [collect.sites.NAME] options override them.
+    gallery_dl_options: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, root: str | None = None) -> None:
         self.root = (root or self.home).rstrip("/")
@@ -71,23 +74,42 @@ class Source:
             excluded = "{" + ", ".join(repr(t) for t in sorted(set(f.exclude_tags))) + "}"
             parts.append(f"not {excluded} & {tags}")
         if self.size_fields and f.min_size:
-            w, h = self.size_fields
-            parts.append(f"(locals().get({w!r}) or {f.min_size}) >= {f.min_size} "
-                         f"and (locals().get({h!r}) or {f.min_size}) >= {f.min_size}")
+            w, h = (self._field_expr(name) for name in self.size_fields)
+            parts.append(f"({w} or {f.min_size}) >= {f.min_size} and ({h} or {f.min_size}) >= {f.min_size}")
         return " and ".join(f"({p})" for p in parts)
+
+    @staticmethod
+    def _field_expr(name: str) -> str:
+        """'width' or a nested 'asset.width', read so that a missing field is None, not an error."""
+        head, *rest = name.split(".")
+        expr = f"locals().get({head!r})"
+        for key in rest:
+            expr = f"(({expr}) or {{}}).get({key!r})"
+        return expr
 
     # --- provenance ---------------------------------------------------------------------------
     def provenance(self, meta: dict[str, Any], query: str, fetched: str) -> Provenance:
         return Provenance(
-            url=meta.get("curator_url") or meta.get("file_url"), page=self.page_url(meta), site=self.name,
-            query=query, artist=self.artist(meta), title=meta.get("title") or None, licence=self.licence(meta),
-            rating=self.rating(meta), tags=list_tags(meta.get(self.tags_field) if self.tags_field else None),
-            posted=_iso_utc(meta.get("date")), fetched=fetched,
+            url=self.file_url(meta), page=self.page_url(meta), site=self.name,
+            query=query, artist=self.artist(meta), title=self.title(meta), licence=self.licence(meta),
+            rating=self.rating(meta), tags=self.tags(meta), posted=self.posted(meta), fetched=fetched,
             opt_out=self.opt_out(meta), extra=self.extra(meta),
         )
 
+    def file_url(self, meta: dict[str, Any]) -> str | None:
+        return meta.get("curator_url") or meta.get("file_url")
+
     def page_url(self, meta: dict[str, Any]) -> str | None:
         return meta.get("url") if isinstance(meta.get("url"), str) else None
+
+    def title(self, meta: dict[str, Any]) -> str | None:
+        return meta.get("title") or None
+
+    def tags(self, meta: dict[str, Any]) -> list[str]:
+        return list_tags(meta.get(self.tags_field) if self.tags_field else None)
+
+    def posted(self, meta: dict[str, Any]) -> str | None:
+        return _iso_utc(meta.get("date"))
 
     def artist(self, meta: dict[str, Any]) -> str | None:
         return None

@@ -16,6 +16,11 @@ class DeviantArt(Source):
     # DeviantArt has no rating scale, only a mature flag.
     ratings = {"general": (False, None), "questionable": (True,)}
     rating_field = "is_mature"
+    size_fields = ("content.width", "content.height")  # the image's size, known before download
+    post_key = "{deviationid}"  # deviations have no 'id'; '{id}' made every file one archive entry
+    # The browse API gives neither licence nor tags; gallery-dl's 'metadata' option adds one
+    # /deviation/metadata call per page of 50 results that does.
+    gallery_dl_options = {"metadata": True}
 
     def query_urls(self, query: str) -> list[str]:
         if " " in query.strip():
@@ -26,5 +31,9 @@ class DeviantArt(Source):
         author = meta.get("author")
         return author.get("username") if isinstance(author, dict) else meta.get("username")
 
+    def extra(self, meta: dict[str, Any]) -> dict[str, Any]:
+        return {k: meta[k] for k in ("deviationid", "index") if meta.get(k) not in (None, "")}
+
     def licence(self, meta: dict[str, Any]) -> str | None:
+        # e.g. "No License" or "Creative Commons Attribution-Noncommercial 3.0 License", as DeviantArt words it.
         return meta.get("license") or None

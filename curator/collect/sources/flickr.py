@@ -7,6 +7,14 @@ from typing import Any
 from curator.collect.sources import register
 from curator.collect.sources.base import Source, q
 
+# Flickr's licence ids (flickr.photos.licenses.getInfo). Ids 1-6 are the Creative Commons 2.0
+# licences; gallery-dl's own names ('Attribution License') leave the version out.
+LICENCES = {
+    "0": "All Rights Reserved", "1": "CC BY-NC-SA 2.0", "2": "CC BY-NC 2.0", "3": "CC BY-NC-ND 2.0",
+    "4": "CC BY 2.0", "5": "CC BY-SA 2.0", "6": "CC BY-ND 2.0", "7": "No known copyright restrictions",
+    "8": "United States Government Work", "9": "CC0 1.0", "10": "Public Domain Mark 1.0",
+}
+
 
 @register
 class Flickr(Source):
@@ -14,6 +22,8 @@ class Flickr(Source):
     category = "flickr"
     home = "https://www.flickr.com"
     size_fields = ("width", "height")
+    # Search results carry the licence id only when 'license' is among the requested extras.
+    gallery_dl_options = {"metadata": ["license"]}
 
     def query_urls(self, query: str) -> list[str]:
         return [f"{self.root}/search/?text={q(query)}"]
@@ -27,4 +37,13 @@ class Flickr(Source):
         return owner.get("username") or owner.get("nsid")
 
     def licence(self, meta: dict[str, Any]) -> str | None:
-        return meta.get("license_name") or (f"flickr-license-{meta['license']}" if meta.get("license") else None)
+        lid = meta.get("license")
+        if lid is None or lid == "":
+            return None
+        return LICENCES.get(str(lid)) or meta.get("license_name") or f"Flickr licence {lid}"
+
+    def extra(self, meta: dict[str, Any]) -> dict[str, Any]:
+        out = super().extra(meta)
+        if meta.get("license") not in (None, ""):
+            out["licence_id"] = str(meta["license"])
+        return out

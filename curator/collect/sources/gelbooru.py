@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from curator.collect.sources import register
-from curator.collect.sources.base import Login, Source, q
+from curator.collect.sources.base import Login, Source, list_tags, q
 
 
 @register
@@ -26,4 +26,12 @@ class Gelbooru(Source):
         return f"{self.root}/index.php?page=post&s=view&id={meta['id']}" if meta.get("id") is not None else None
 
     def artist(self, meta: dict[str, Any]) -> str | None:
-        return " ".join(meta.get("tags_artist") or []) or None
+        # The API names only the uploader ('owner'). gallery-dl's 'tags' option fetches each post's
+        # page for typed tags, giving 'tags_artist' as a space-separated string (one request more per post).
+        return " ".join(list_tags(meta.get("tags_artist"))) or None
+
+    def extra(self, meta: dict[str, Any]) -> dict[str, Any]:
+        out = super().extra(meta)
+        if meta.get("owner"):
+            out["uploader"] = meta["owner"]
+        return out

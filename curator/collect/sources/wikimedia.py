@@ -26,13 +26,25 @@ class WikimediaCommons(Source):
     size_fields = ("width", "height")
 
     def query_urls(self, query: str) -> list[str]:
-        return [f"{self.root}/wiki/Category:{qpath(query)}"]
+        # A category's name, with or without its namespace ('Category:Elves in art' or 'Elves in art').
+        name = query.strip()
+        if name.lower().startswith("category:"):
+            name = name[len("category:"):]
+        return [f"{self.root}/wiki/Category:{qpath(name)}"]
 
     def page_url(self, meta: dict[str, Any]) -> str | None:
         return meta.get("descriptionurl") or None
 
     def artist(self, meta: dict[str, Any]) -> str | None:
         return _ext(meta, "Artist") or meta.get("user")
+
+    def title(self, meta: dict[str, Any]) -> str | None:
+        # 'title' is the file page's ('File:Name.jpg'); ObjectName is the work's own name.
+        return _ext(meta, "ObjectName") or meta.get("filename") or None
+
+    def tags(self, meta: dict[str, Any]) -> list[str]:
+        # The file's categories, '|'-separated in extmetadata.
+        return [c for c in (_ext(meta, "Categories") or "").split("|") if c]
 
     def licence(self, meta: dict[str, Any]) -> str | None:
         return _ext(meta, "LicenseShortName")

@@ -9,6 +9,7 @@ from torch import nn
 
 from trainers.stylegan2.networks.layers import Conv2dLayer, FullyConnectedLayer, MinibatchStdLayer
 from trainers.stylegan2.networks.mapping import MappingNetwork
+from trainers.stylegan2.networks.precision import autocast
 from trainers.stylegan2.networks.resample import setup_filter
 
 
@@ -34,7 +35,7 @@ class DiscriminatorBlock(nn.Module):
             self.layers_in_order.append("skip")
 
     def forward(self, x: torch.Tensor | None, img: torch.Tensor) -> torch.Tensor:
-        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.use_fp16 and img.is_cuda):
+        with autocast(self.use_fp16, img.device):
             if self.in_channels == 0:
                 x = self.fromrgb(img)
             if self.architecture == "resnet":

@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from trainers.stylegan2.networks.layers import FullyConnectedLayer, bias_act, LRELU_GAIN, modulated_conv2d
+from trainers.stylegan2.networks.precision import autocast
 from trainers.stylegan2.networks.resample import setup_filter, upsample2d
 
 
@@ -83,8 +84,7 @@ class SynthesisBlock(nn.Module):
     def forward(self, x: torch.Tensor | None, img: torch.Tensor | None, ws: torch.Tensor,
                 noise_mode: str = "random") -> tuple[torch.Tensor, torch.Tensor]:
         w_iter = iter(ws.unbind(dim=1))
-        on_cuda = ws.is_cuda
-        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.use_fp16 and on_cuda):
+        with autocast(self.use_fp16, ws.device):
             if self.in_channels == 0:
                 x = self.const.unsqueeze(0).repeat(ws.shape[0], 1, 1, 1)
             else:
