@@ -345,7 +345,7 @@ class Generate(Step):
 
 
 def write_reals(run_dir: Path, out: Path, count: int) -> Path | None:
-    """A grid of the first `count` training images, to set beside the generated grid."""
+    """A grid of `count` training images spread over the set, to set beside the generated grid."""
     from PIL import Image
 
     from curator.generate.layouts import grid, save_png
@@ -355,7 +355,8 @@ def write_reals(run_dir: Path, out: Path, count: int) -> Path | None:
     if data.suffix.lower() != ".zip" or not data.is_file():
         return None
     with zipfile.ZipFile(data) as zf:
-        names = sorted(n for n in zf.namelist() if n.lower().endswith(".png"))[:count]
+        names = sorted(n for n in zf.namelist() if n.lower().endswith(".png"))
+        names = [names[i * len(names) // count] for i in range(min(count, len(names)))]  # spread over the whole set
         images = []
         for n in names:
             with zf.open(n) as fh:
