@@ -9,7 +9,9 @@ reason and one per detector: up to `SAMPLE` thumbnails, each with the number tha
 from __future__ import annotations
 
 import json
+import os
 import random
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
@@ -74,12 +76,17 @@ def write_contact_sheets(root: Path, manifest: Manifest, seed: int = 0) -> list[
         return [out_dir / name for name in json.loads(index.read_text())["sheets"]]
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
-    paths = []
+    jobs = []
     for name, members in sorted(groups.items()):
         sample = members if len(members) <= SAMPLE else rng.sample(members, SAMPLE)
-        path = out_dir / f"{_safe(name)}.png"
+        jobs.append((out_dir / f"{_safe(name)}.png", name, len(members), sample))
+    # Threads: decoding, resizing and encoding release the GIL, and the sheets are independent.
+    with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
+        sheets = list(pool.map(lambda job: _sheet(root, *job[1:]), jobs))
+    paths = []
+    for (path, *_), data in zip(jobs, sheets):
         # Not synced one by one: a report is redrawn from the manifest whenever it is missing.
-        write_bytes(path, _sheet(root, name, len(members), sample), durable=False)
+        write_bytes(path, data, durable=False)
         paths.append(path)
     write_bytes(index, json.dumps({"manifest": manifest.id, "sheets": [p.name for p in paths]}).encode(), durable=False)
     return paths
