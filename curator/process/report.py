@@ -8,9 +8,14 @@ reason and one per detector: up to `SAMPLE` thumbnails, each with the number tha
 
 from __future__ import annotations
 
-import io
+import json
+import os
 import random
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from pathlib import Path
+
+import numpy as np
 
 from PIL import Image, ImageDraw
 
@@ -66,14 +71,24 @@ def write_contact_sheets(root: Path, manifest: Manifest, seed: int = 0) -> list[
             name = d.detector if d.kind not in SUBJECT_KINDS else f"{d.detector}-{d.kind}"
             groups.setdefault(f"detector-{name}", []).append((item, f"{how} {'kept' if item.status == 'kept' else 'rej'}"))
     out_dir = report_dir(root, manifest)
+    index = out_dir / "index.json"
+    if index.is_file():  # the folder is named by the manifest's content id: same manifest, same sheets
+        return [out_dir / name for name in json.loads(index.read_text())["sheets"]]
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
-    paths = []
+    jobs = []
     for name, members in sorted(groups.items()):
         sample = members if len(members) <= SAMPLE else rng.sample(members, SAMPLE)
-        path = out_dir / f"{_safe(name)}.png"
-        write_bytes(path, _sheet(root, name, len(members), sample))
+        jobs.append((out_dir / f"{_safe(name)}.png", name, len(members), sample))
+    # Threads: decoding, resizing and encoding release the GIL, and the sheets are independent.
+    with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
+        sheets = list(pool.map(lambda job: _sheet(root, *job[1:]), jobs))
+    paths = []
+    for (path, *_), data in zip(jobs, sheets):
+        # Not synced one by one: a report is redrawn from the manifest whenever it is missing.
+        write_bytes(path, data, durable=False)
         paths.append(path)
+    write_bytes(index, json.dumps({"manifest": manifest.id, "sheets": [p.name for p in paths]}).encode(), durable=False)
     return paths
 
 
@@ -93,9 +108,9 @@ def _sheet(root: Path, title: str, total: int, sample: list[tuple[Item, str]]) -
         sheet.paste(thumb, (x + (TILE - thumb.width) // 2, y + (TILE - thumb.height) // 2))
         draw.text((x + 3, y + TILE + 1), caption[:18], fill=(0, 0, 0))
         draw.text((x + 3, y + TILE + 12), item.id[:10], fill=(120, 120, 120))
-    buf = io.BytesIO()
-    sheet.save(buf, "PNG", optimize=False)
-    return buf.getvalue()
+    from curator.process.worker import encode_png
+
+    return encode_png(np.asarray(sheet))
 
 
 def _thumbnail(root: Path, item: Item) -> Image.Image:
@@ -106,16 +121,24 @@ def _thumbnail(root: Path, item: Item) -> Image.Image:
             raise OSError("bytes not kept")
         img = Image.open(Path(root) / item.object)
         img.draft("RGB", (side, side))
-        img = img.convert("RGBA")
-        img.thumbnail((side, side))
+        img.thumbnail((side, side), Image.Resampling.BILINEAR, reducing_gap=2.0)
+        transparent = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
+        img = img.convert("RGBA" if transparent else "RGB")
     except Exception as exc:  # noqa: BLE001 - a broken source is exactly what a rejection sheet shows
         tile = Image.new("RGB", (side, side), (200, 200, 200))
         ImageDraw.Draw(tile).text((4, side // 2 - 6), f"no image: {type(exc).__name__}"[:17], fill=(90, 0, 0))
         return tile
-    board = Image.new("RGBA", img.size, (235, 235, 235, 255))
-    draw = ImageDraw.Draw(board)
-    for by in range(0, img.height, 8):
-        for bx in range((by // 8) % 2 * 8, img.width, 16):
-            draw.rectangle([bx, by, bx + 7, by + 7], fill=(205, 205, 205, 255))
+    if img.mode == "RGB":  # crops and opaque sources: nothing to show through
+        return img
+    board = _checkerboard(side).crop((0, 0, img.width, img.height))
     board.alpha_composite(img)
     return board.convert("RGB")
+
+
+@lru_cache(maxsize=2)
+def _checkerboard(side: int) -> Image.Image:
+    """Grey 8 px squares, so transparency in a thumbnail shows as transparency."""
+    cells = (np.indices((side, side)) // 8).sum(axis=0) % 2
+    grey = np.where(cells[..., None] == 0, 235, 205).astype(np.uint8)
+    rgba = np.concatenate([np.repeat(grey, 3, axis=2), np.full((side, side, 1), 255, np.uint8)], axis=2)
+    return Image.fromarray(rgba, "RGBA")
