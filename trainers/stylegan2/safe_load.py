@@ -310,7 +310,12 @@ class DiscriminatorKwargs(_Kwargs):
 
 def check_kwargs(name: str, kwargs: Any, source: Path | str) -> dict:
     """`kwargs` for network `name` ('G', 'G_ema' or 'D'), checked against the constructor's schema and ranges."""
-    schema = DiscriminatorKwargs if name == "D" else GeneratorKwargs
+    return check_with_schema(DiscriminatorKwargs if name == "D" else GeneratorKwargs, name, kwargs, source,
+                             "not a network this trainer can build")
+
+
+def check_with_schema(schema: type[BaseModel], name: str, kwargs: Any, source: Path | str, otherwise: str) -> dict:
+    """`kwargs` validated by `schema` (fields set by the file only); the first problem in one line ending in `otherwise`."""
     if not isinstance(kwargs, dict):
         raise TrainerError(f"{source}: {name} constructor arguments must be a JSON object, not {type(kwargs).__name__}")
     try:
@@ -319,7 +324,7 @@ def check_kwargs(name: str, kwargs: Any, source: Path | str) -> dict:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise TrainerError(f"{source}: {name} constructor argument {where}: {first['msg'].removeprefix('Value error, ')}"
-                           f" ({exc.error_count()} problem(s)); not a network this trainer can build") from None
+                           f" ({exc.error_count()} problem(s)); {otherwise}") from None
 
 
 def load_state(module: Any, state: dict, name: str, source: Path | str) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from torch import nn
 
 from trainers.errors import TrainerError
@@ -54,16 +54,8 @@ class DiscriminatorKwargs(_Kwargs):
 
 
 def check_kwargs(name: str, kwargs: Any, source: Path | str) -> dict:
-    schema = DiscriminatorKwargs if name == "D" else GeneratorKwargs
-    if not isinstance(kwargs, dict):
-        raise TrainerError(f"{source}: {name} constructor arguments must be a JSON object, not {type(kwargs).__name__}")
-    try:
-        return schema.model_validate(kwargs).model_dump(exclude_unset=True)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise TrainerError(f"{source}: {name} constructor argument {where}: {first['msg'].removeprefix('Value error, ')};"
-                           f" not a YuruGAN network") from None
+    return safe_load.check_with_schema(DiscriminatorKwargs if name == "D" else GeneratorKwargs, name, kwargs, source,
+                                       "not a YuruGAN network")
 
 
 def snapshot_format(path: str | Path) -> str | None:

@@ -9,7 +9,6 @@ of real images for both trainers. A resumed run continues from `run_dir/resume.p
 from __future__ import annotations
 
 import copy
-import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,14 +17,13 @@ from typing import Callable
 import torch
 from torch import nn
 
-from commons.atomic import write_text
 from commons.device import resolve_device
 from trainers.stylegan2 import checkpoint as files, distributed
 from trainers.stylegan2.dataset import BatchSequence, ImageZipDataset, batch_loader
 from trainers.stylegan2.grid import grid_inputs, render_grid, save_grid
 from trainers.stylegan2.stats import StatsWriter, TickMeter, plot_curves
 from trainers.stylegan2.training_loop import (LabelPool, SnapshotMetrics, memory_stats, rng_state, run_metrics,
-                                              set_rng_state)
+                                              set_rng_state, start_or_resume)
 from trainers.yurugan.checkpoint import FORMAT, build_network
 from trainers.yurugan.loss import d_loss, g_loss
 from trainers.yurugan.options import YuruGANOptions
@@ -149,19 +147,9 @@ def train(opts: YuruGANOptions, run_dir: Path, on_tick: Callable[[dict], None] |
         raise ValueError(f"batch {opts.batch} does not split over {dist.world} processes")
     if opts.manifest_id is None:
         opts = opts.model_copy(update={"manifest_id": dataset.manifest_id})
-    resume_path = run_dir / files.RESUME_NAME
     torch.manual_seed(opts.seed * dist.world + dist.rank)
     run = build_run(opts, device)
-    if resume_path.is_file():
-        restore(run, files.load_resume_state(resume_path))
-        if dist.world > 1:
-            torch.manual_seed((opts.seed * 1_000_003 + run.counters.cur_nimg) * dist.world + dist.rank)
-    else:
-        for module in (run.G, run.D, run.G_ema):
-            distributed.broadcast_module(module, dist)
-    if dist.is_main:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        write_text(run_dir / "config.json", json.dumps(opts.model_dump(mode="json"), indent=1))
+    start_or_resume(run, restore, opts, run_dir, dist)
     return _loop(run, run_dir, dataset, dist, device, on_tick, workers, on_snapshot)
 
 
