@@ -302,3 +302,25 @@ def test_asking_for_more_kimg_resumes_the_finished_run(uninterrupted, corpus_dir
     assert "train     resumed from 0.1 kimg" in out
     runs = list((ws / "runs").iterdir())
     assert len(runs) == 1 and json.loads((runs[0] / "metrics.jsonl").read_text().splitlines()[-1])["kimg"] == 0.14
+
+
+def test_a_misspelt_trainer_option_stops_the_run_before_its_first_step(tmp_path, corpus_dir, config, capsys):
+    bad = {**config, "run": {**config["run"], "train": {**config["run"]["train"], "kimgs": 2}}}
+    ws = new_workspace(tmp_path / "ws", bad)
+    code, out, err = cli(capsys, "-w", str(ws), "run", "--from", str(corpus_dir), "--no-review")
+    assert code == 2 and "kimgs" in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not (ws / "manifests").exists() or versions(ws) == []
+
+
+def test_run_trains_yurugans_model_when_run_train_names_it(tmp_path, corpus_dir, config, capsys):
+    yuru = {**config, "run": {**config["run"], "cond": True, "snapshot_metrics": [],
+                              "train": {"model": "yurugan", "kimg": 0.04, "batch": 4, "snap": 1, "tick_kimg": 0.02,
+                                        "channel_max": 32}}}
+    ws = new_workspace(tmp_path / "ws", yuru)
+    code, out, err = cli(capsys, "-w", str(ws), "run", "--from", str(corpus_dir), "--no-review", "--until", "train")
+    assert code == 0, err
+    assert status(out)["train"] == "made"
+    run_dir = next((ws / "runs").iterdir())
+    assert json.loads((run_dir / "config.json").read_text())["model"] == "yurugan"
+    code, out, _ = cli(capsys, "-w", str(ws), "run", "--from", str(corpus_dir), "--no-review", "--until", "train", "--dry-run")
+    assert code == 0 and status(out)["train"] == "up" and "everything is up to date" in out

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from curator.section import Section
 
@@ -30,4 +30,17 @@ class RunConfig(Section):
     train: dict[str, Any] = Field(
         default_factory=dict,
         description="Trainer options for the run's training beyond [train], as `curator train` names them "
-                    "(kimg, batch, gamma, channel_base, channel_max, seed, ...).")
+                    "(kimg, batch, gamma, channel_base, channel_max, seed, ...); `model = \"yurugan\"` trains YuruGAN's model.")
+
+    @field_validator("train")
+    @classmethod
+    def _trainer_options(cls, value: dict[str, Any]) -> dict[str, Any]:
+        # A misspelt key must stop the run before its first step, not when training starts an hour later.
+        from trainers.stylegan2.options import TrainOptions
+        from trainers.yurugan.options import YuruGANOptions
+
+        known = {"model", "transfer_partial", *TrainOptions.model_fields, *YuruGANOptions.model_fields}
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise ValueError(f"unknown trainer option(s) {', '.join(unknown)}")
+        return value

@@ -288,16 +288,19 @@ class Train(Step):
         run_dir = self.run_dir(ctx, prev)
         word = "reused"
         if self._finished(ctx, run_dir) is None:
-            given = {**ctx.run.train, "metrics": ctx.run.snapshot_metrics or None,
+            options = dict(ctx.run.train)
+            model = options.pop("model", None)  # which trainer: `curator train --model`
+            given = {**options, "metrics": ctx.run.snapshot_metrics or None,
                      "metrics_num_gen": ctx.run.snapshot_metrics_num}
             at = self._resumable(run_dir)
             if at is not None:
-                opts, _ = stage.prepare(ctx.ws, None, given, ctx.run.cond, resume=run_dir)
+                opts, _ = stage.prepare(ctx.ws, None, given, ctx.run.cond, resume=run_dir, model=model)
                 word = f"resumed from {at / 1000:g} kimg"
             else:
                 if run_dir.exists():  # stopped before its first snapshot: nothing in it to keep
                     shutil.rmtree(run_dir)
-                opts, _ = stage.prepare(ctx.ws, prev.path, given, ctx.run.cond, out=run_dir, export=ctx.ws.config.export)
+                opts, _ = stage.prepare(ctx.ws, prev.path, given, ctx.run.cond, out=run_dir, export=ctx.ws.config.export,
+                                        model=model)
                 word = "made"
             stage.start(ctx.ws, opts, run_dir)
         nimg = self._finished(ctx, run_dir) or 0
