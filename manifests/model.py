@@ -59,14 +59,37 @@ class Reason(_Strict):
     threshold: float | None = None
 
 
+class Candidate(_Strict):
+    """One box a detector returned for the source, whether or not it was chosen."""
+
+    detector: str
+    kind: str
+    box: tuple[float, float, float, float] = Field(description="x0, y0, x1, y1 in source pixels")
+    score: float = Field(description="The detector's own score.")
+    probability: float | None = Field(None, description="Belief that it is a face, from all the evidence; None for subject boxes.")
+    chosen: bool = Field(False, description="True for the box this crop was cut around.")
+
+
 class Detection(_Strict):
     """The detector box a crop was cut around, in source-image pixels."""
 
     detector: str
-    kind: str = Field(description="What was detected: 'anime_face', 'face', 'subject', ...")
+    kind: str = Field(description="What was detected: 'anime_face', 'face', 'head', 'subject', ...")
     box: tuple[float, float, float, float] = Field(description="x0, y0, x1, y1")
     score: float
     landmarks: list[tuple[float, float]] | None = None
+    probability: float | None = Field(None, description="Belief that the box is a face (calibrated score, agreement, plausibility).")
+    why: str | None = Field(None, description="Why this box was chosen over the other candidates.")
+    candidates: list[Candidate] = Field(default_factory=list, description="Every box every detector returned for the source.")
+
+
+class Crop(_Strict):
+    """The square a crop was cut from, and how what lay outside the source was filled."""
+
+    box: tuple[float, float, float, float] = Field(description="x0, y0, x1, y1 in source pixels; may extend past the image.")
+    angle: float = Field(0.0, description="Degrees of counter-clockwise rotation about the box centre (eye levelling).")
+    pad: Literal["reflect", "blur", "solid", "none"] = Field(description="Fill outside the source; 'none' when the box lies inside it.")
+    fill: tuple[int, int, int] | None = Field(None, description="RGB of a 'solid' fill.")
 
 
 class Review(_Strict):
@@ -100,6 +123,7 @@ class Item(_Strict):
     flags: list[Reason] = Field(default_factory=list, description="Things a reviewer should look at; they do not reject.")
     scores: dict[str, float] = Field(default_factory=dict, description="Quality, outlier and zero-shot scores by name.")
     detection: Detection | None = None
+    crop: Crop | None = Field(None, description="For a crop: where in its source it was cut.")
     duplicate_group: str | None = None
     duplicate_of: str | None = Field(None, description="Id of the group member kept in this item's place.")
     cluster: int | None = None

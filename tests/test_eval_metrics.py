@@ -136,7 +136,7 @@ def test_protocols_scale_and_resize():
 
 
 def test_registry_knows_the_metrics_and_rejects_unknown_names():
-    assert available() == ["fid", "is", "kid", "pr", "swd"]
+    assert available() == ["fid", "gs", "is", "kid", "pr", "swd"]
     assert [m.name for m in get_metrics(["swd", "fid", "swd"])] == ["swd", "fid"]
     with pytest.raises(CuratorError, match="unknown metric bogus"):
         get_metrics(["bogus"])

@@ -593,3 +593,54 @@ def test_deeply_nested_json_is_refused_in_one_line(tmp_path, capsys):
         mio.load(deep)
     code, _, err = hostile.cli(["manifest", "validate", str(deep)], capsys)
     assert "nested too deeply" in hostile.one_line_error(code, err)
+
+
+def test_an_io_error_in_the_store_stops_the_import_and_takes_its_objects_back(tmp_path, monkeypatch):
+    import errno
+
+    from curator.store import ObjectStore
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(4):
+        _png(src / f"{i}.png", seed=i)
+    ws = Workspace(tmp_path / "ws")
+    ws.init()
+    real, calls = ObjectStore.put_bytes, []
+
+    def flaky(self, data, oid=None, durable=True):
+        calls.append(oid)
+        if len(calls) == 3:
+            raise OSError(errno.EIO, "Input/output error", str(self.path(oid)))
+        return real(self, data, oid, durable)
+
+    monkeypatch.setattr(ObjectStore, "put_bytes", flaky)
+    with pytest.raises(CuratorError, match="input/output error while storing .* nothing was recorded"):
+        import_paths(ws, [src], workers=1)
+    assert len(calls) == 3 and _objects(ws) == [] and ws.manifests.paths() == []
+
+
+def test_disk_errors_from_any_command_are_one_line_with_the_free_space(tmp_path):
+    import errno
+
+    from curator.errors import describe_os_error
+
+    full = describe_os_error(OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "x.zip")))
+    assert full.startswith(f"{tmp_path / 'x.zip'}: no space left") and "free there" in full
+    assert "input/output error" in describe_os_error(OSError(errno.EIO, "Input/output error", "/d/f"))
+    assert describe_os_error(OSError(errno.EACCES, "Permission denied", "/etc/x")) == "/etc/x: Permission denied"
+    assert describe_os_error(OSError(errno.ECONNRESET, "reset")) is None  # not about the user's files: a bug, traceback
+
+
+def test_a_pickled_storage_holding_an_object_never_shows_torchs_unsafe_advice(tmp_path):
+    import torch
+
+    from trainers.stylegan2.legacy_pkl import load_official_pkl
+
+    blob = io.BytesIO()
+    torch.save(TrainerError("not tensor data"), blob)
+    storage = hostile._Call(torch.storage._load_from_bytes, blob.getvalue())
+    path = hostile.network_pickle(tmp_path / "s.pkl", {"x": storage})
+    with pytest.raises(TrainerError) as info:
+        load_official_pkl(path)
+    assert "weights_only" not in str(info.value) and "something other than tensor data" in str(info.value)

@@ -17,7 +17,7 @@ from manifests.diff import diff
 
 
 def _candidate(name: str, fmt: str, nbytes: int, sharpness: float, mode: str = "RGB") -> Candidate:
-    source = Item(id=name * 64, object="x", bytes=nbytes, width=256, height=256, format=fmt, mode=mode)
+    source = Item(id=name * 64, object=f"objects/{name * 2}/{name * 64}", bytes=nbytes, width=256, height=256, format=fmt, mode=mode)
     hashes = {"pixels": f"px-{name}", "phash": "00000000000000ff", "dhash": "0000000000000000"}
     return Candidate(source, hashes, sharpness, crops=[])
 

@@ -11,6 +11,7 @@ import errno
 import http.client
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -200,3 +201,64 @@ def test_a_public_address_warns_and_a_busy_port_is_refused_before_anything_start
     assert len(lines) == 2 and lines[0].startswith("warning: --address 0.0.0.0") and "SSH tunnel" in lines[0]
     assert f"port {port} on 0.0.0.0 is in use" in lines[1]
     assert not (database_dir(imported_ws.root, ReviewConfig()) / STATE_FILE).exists()
+
+
+def test_a_database_left_by_a_killed_curator_is_adopted_and_stopped(tmp_path):
+    from curator.review.database import EmbeddedMongo
+
+    dbdir = tmp_path / "db"
+    first = EmbeddedMongo.start(dbdir)
+    try:
+        assert oct(dbdir.stat().st_mode & 0o777) == "0o700"
+        # The curator process that started it is gone (as after kill -9): its pid is a finished child's.
+        dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+        state = json.loads((dbdir / STATE_FILE).read_text())
+        (dbdir / STATE_FILE).write_text(json.dumps({**state, "owner": int(dead.stdout)}))
+        found = EmbeddedMongo.running(dbdir)
+        assert found is not None and found.owned and found.pid == first.pid
+        assert json.loads((dbdir / STATE_FILE).read_text())["owner"] == os.getpid()
+        # While its starter lives, another process only attaches.
+        assert not EmbeddedMongo.running(dbdir).owned
+        found.stop()
+        first.process.wait(30)
+        assert not (dbdir / STATE_FILE).exists() and not first.socket.parent.exists()
+        assert EmbeddedMongo.running(dbdir) is None
+    finally:
+        first.stop()
+
+
+def test_curator_run_review_serves_the_same_guarded_app(tmp_path, _imported_template):
+    """`curator run --review-now` reviews through `review_in_app`: the same token URL, then a sync."""
+    import signal
+
+    root = tmp_path / "ws"
+    shutil.copytree(_imported_template, root)
+    port = free_port()
+    toml = (root / "curator.toml").read_text()
+    (root / "curator.toml").write_text(re.sub(r"(?m)^port = \d+$", f"port = {port}", toml, count=1))
+    script = ("import sys\nfrom pathlib import Path\nfrom curator.workspace import Workspace\nfrom curator.review.session import review_in_app\n"
+              "ws = Workspace(Path(sys.argv[1]))\nr = review_in_app(ws, ws.manifests.load('latest'), open_browser=False)\n"
+              "print('synced', r.manifest is None)\n")
+    env = {**os.environ, "FIFTYONE_DO_NOT_TRACK": "true", "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-c", script, str(root)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, env=env)
+    try:
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("tag samples"):
+                break
+        apps = [ln for ln in lines if ln.startswith("App: ")]
+        assert apps, "".join(lines)
+        url = apps[0].split(" ", 1)[1].strip()
+        parts = urlsplit(url)
+        assert parts.query.startswith("token=") and parts.port == port
+        assert _get(port, parts.path).status == 403
+        assert _get(port, "/media?filepath=/etc/passwd", {"Authorization": f"Bearer {parts.query[6:]}"}).status == 403
+        proc.send_signal(signal.SIGTERM)
+        rest = proc.communicate(timeout=90)[0]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0 and "synced True" in rest, "".join(lines) + rest

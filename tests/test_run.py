@@ -283,3 +283,22 @@ def test_without_its_record_the_run_redoes_no_stage_and_reuses_the_finished_trai
     # Each stage finds its version already there (ManifestRepo.commit writes nothing) and the run folder finished.
     assert [got[s] for s in ("import", "process", "cluster", "train")] == ["nothing", "unchanged", "unchanged", "reused"]
     assert versions(ws) == before
+
+
+def test_asking_for_more_kimg_resumes_the_finished_run(uninterrupted, corpus_dir, config, capsys, tmp_path):
+    ws_a, _ = uninterrupted
+    ws = tmp_path / "ws"
+    shutil.copytree(ws_a, ws)
+    longer = json.loads(json.dumps(config))
+    longer["run"]["train"]["kimg"] = 0.14
+    (ws / "curator.toml").write_text(tomli_w.dumps(longer))
+    args = ("-w", str(ws), "run", "--from", str(corpus_dir), "--no-review")
+    code, out, _ = cli(capsys, *args, "--dry-run")
+    got = status(out)
+    assert [s for s in STEPS if got[s] == "would"] == ["train", "eval", "generate"]
+    assert "train     would run   resumes its run from the snapshot at 0.1 kimg" in out
+    code, out, err = cli(capsys, *args, "--until", "train")
+    assert code == 0, err
+    assert "train     resumed from 0.1 kimg" in out
+    runs = list((ws / "runs").iterdir())
+    assert len(runs) == 1 and json.loads((runs[0] / "metrics.jsonl").read_text().splitlines()[-1])["kimg"] == 0.14

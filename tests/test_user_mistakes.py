@@ -6,10 +6,7 @@ Rows marked "issue 14" were tracebacks or silent acceptances in the audit.
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-from pathlib import Path
 
 import pytest
 import torch

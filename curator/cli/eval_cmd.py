@@ -1,4 +1,4 @@
-"""`curator eval RUN_OR_CHECKPOINT`: FID, IS, KID, precision/recall and SWD of a trained generator."""
+"""`curator eval RUN_OR_CHECKPOINT`: FID, IS, KID, precision/recall, SWD and the Geometry Score of a trained generator."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from curator.cli.common import JsonOption, console, print_json, progress, worksp
 
 def eval_(
     checkpoint: Path = typer.Argument(..., help="Run folder (its latest snapshot), snapshot .safetensors, or official .pkl."),
-    metrics: Optional[str] = typer.Option(None, "--metrics", "-m", help="Comma-separated: fid, is, kid, pr, swd (default: eval.metrics in curator.toml)."),
+    metrics: Optional[str] = typer.Option(None, "--metrics", "-m", help="Comma-separated: fid, is, kid, pr, swd, gs (default: eval.metrics in curator.toml)."),
     num: Optional[int] = typer.Option(None, "--num", "-n", help="Generated images (default: eval.num in curator.toml)."),
     data: Optional[str] = typer.Option(None, "--data", help="Real images: a dataset ZIP or a manifest (default: the run's training set)."),
     protocol: Optional[str] = typer.Option(None, "--protocol", help="Inception resize protocol: legacy-tf or clean."),

@@ -40,40 +40,30 @@ def review(
 ) -> None:
     """Review MANIFEST in the FiftyOne App. Tag samples 'reject', 'accept' or 'label:<name>';
     leaving (close the App tabs, or Ctrl-C) syncs the tags into a new version and prints the diff."""
-    from curator.review.app import app_url, check_port_free, exposure_warning, open_in_browser, serve_app, wait_until_left
     from curator.review.database import review_database
-    from curator.review.dataset import build_dataset, load_dataset, media_roots
+    from curator.review.dataset import build_dataset, load_dataset
+    from curator.review.session import check_before_start, serve_until_left
     from curator.review.sync import reviewer_name, sync_dataset
 
     ws = workspace()
     cfg = ws.config.review.override(address=address, port=port)
     m = ws.manifests.load(manifest)
     reviewer = reviewer_name(cfg.reviewer)
+
+    def say(line: str) -> None:
+        console.print(line, highlight=False)
+
+    def warn(line: str) -> None:
+        err_console.print(line, highlight=False)
+
     if not sync:
-        warning = exposure_warning(cfg.address)
-        if warning:
-            err_console.print(warning, highlight=False)
-        check_port_free(cfg.address, cfg.port)  # before the database starts and the dataset is built
+        check_before_start(cfg, warn)  # before the database starts and the dataset is built
     with review_database(ws.root, cfg):
         if sync:
             _report(sync_dataset(ws, load_dataset(ws, m), reviewer), as_json)
             return
         with progress("building review dataset", total=len(m.items)) as advance:
             ds = build_dataset(ws, m, on_progress=advance)
-        open_browser = not (remote or no_browser)
-        log = ws.root / "cache" / "review-server.log"
-        with serve_app(cfg.address, cfg.port, media_roots(ws), log, exit_when_closed=open_browser) as server:
-            url = server.url(ds.name)
-            console.print(f"reviewing {len(ds)} samples of {m.id[:12]} ({m.stage}) in dataset {ds.name}", highlight=False)
-            console.print(f"App: {url}", highlight=False)
-            if not open_browser:
-                console.print(f"from another machine: ssh -N -L {cfg.port}:127.0.0.1:{cfg.port} USER@THIS-HOST, then open "
-                              f"{app_url('localhost', cfg.port, ds.name, server.token)}", highlight=False)
-            else:
-                open_in_browser(url)
-            console.print("tag samples 'reject', 'accept' or 'label:<name>'; "
-                          + ("close the App tabs" if open_browser else "press Ctrl-C") + " to finish and sync", highlight=False)
-            ended = wait_until_left(server)
-        if ended:
-            err_console.print(ended, highlight=False)
+        say(f"reviewing {len(ds)} samples of {m.id[:12]} ({m.stage}) in dataset {ds.name}")
+        serve_until_left(ws, ds, cfg, not (remote or no_browser), say, warn)
         _report(sync_dataset(ws, ds, reviewer), as_json)

@@ -1,4 +1,4 @@
-"""`curator train MANIFEST_OR_DATASET`: train StyleGAN2-ADA; `--resume RUN` continues a run."""
+"""`curator train MANIFEST_OR_DATASET`: train StyleGAN2-ADA (or `--model yurugan`); `--resume RUN` continues a run."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from curator.cli.common import console, progress, workspace
 
 def train(
     source: Optional[str] = typer.Argument(None, help="Manifest (file, id prefix, stage, 'latest') or a training-set ZIP/folder."),
+    model: Optional[str] = typer.Option(None, "--model", help="Trainer: stylegan2 (StyleGAN2-ADA, default) or yurugan (YuruGAN's conditional GAN)."),
     cfg: Optional[str] = typer.Option(None, help="Base config: auto, stylegan2, paper256, paper512, paper1024, cifar."),
     kimg: Optional[float] = typer.Option(None, help="Training length in thousands of real images shown."),
     batch: Optional[int] = typer.Option(None, help="Total batch size."),
@@ -58,7 +59,7 @@ def train(
                  metrics=metrics or None, metrics_num_gen=metrics_num, transfer_partial=transfer_partial or None)
     with progress("downloading the network (MB)", total=None) as fetched:
         opts, run_dir = stage.prepare(ws, source, given, cond, resume, out,
-                                      None if resume else ws.config.export.override(resolution=resolution, fit=fit),
+                                      None if resume else ws.config.export.override(resolution=resolution, fit=fit), model,
                                       download_progress=lambda done, total: fetched(done >> 20, total and total >> 20))
     # Under torchrun every rank runs this command; only rank 0 talks.
     say = console.print if os.environ.get("RANK", "0") == "0" else (lambda *a, **k: None)

@@ -23,6 +23,7 @@ QUERY_KEY = "curator_query"  # ... and the query that found it (set per input UR
 FILE_KEY = "curator_file"  # ... and the staged file's path, tying a metadata line to its file
 METADATA_LOG = "metadata.jsonl"  # one JSON line per finished download, in the staging folder
 LOG_FORMAT = "[{name}][{levelname}] {message}"
+LOG_FILE = "gallery-dl.log"  # gallery-dl's own debug log, in the source's work folder
 
 # Event lines on gallery-dl's stdout: kind, then fields. 'found' is per post, the rest per file.
 EVENTS = {
@@ -89,10 +90,11 @@ def build_config(source: Source, cfg: CollectConfig, site: SiteConfig, staging: 
         extractor.update({"download": False, "archive-event": ""})
     return {
         "extractor": extractor,
-        "downloader": {"http": {"retries": cfg.retries, "timeout": cfg.timeout, "sleep-429": f"exp={cfg.backoff_429}"}},
-        # Debug level: urllib3's line per request and gallery-dl's per wait are what the run's
-        # request, 429 and waiting counts are read from (see source_run.RunStats).
-        "output": {"mode": "null", "progress": False, "log": {"level": "debug", "format": LOG_FORMAT}},
+        # gallery-dl's file downloader gives up on a 429 unless told to retry it (file hosts such
+        # as upload.wikimedia.org answer 429 too); it then waits sleep-429 like the API requests.
+        "downloader": {"http": {"retries": cfg.retries, "timeout": cfg.timeout, "sleep-429": f"exp={cfg.backoff_429}",
+                                "retry-codes": [429]}},
+        "output": {"mode": "null", "progress": False, "log": LOG_FORMAT},
     }
 
 
@@ -109,6 +111,11 @@ def input_file(source: Source, queries: list[str]) -> str:
 def command(workdir: Path, config: dict[str, Any], urls: str, user_config: bool) -> list[str]:
     """Write the config and input file into `workdir` (kept as the run's record) and return the command."""
     cfg_path, in_path = workdir / "gallery-dl.json", workdir / "input.txt"
+    # The full record at debug level: urllib3's line per request and gallery-dl's per wait are what
+    # the run's request, 429 and waiting counts are read from (source_run.RunStats). gallery-dl
+    # writes it itself; reading it live cost curator a wake-up per line.
+    config = {**config, "output": {**config.get("output", {}), "logfile": {
+        "path": str(workdir / LOG_FILE), "mode": "w", "level": "debug", "format": LOG_FORMAT}}}
     write_text(cfg_path, json.dumps(config, indent=1, sort_keys=True))
     write_text(in_path, urls)
     ignore = [] if user_config else ["--config-ignore"]

@@ -6,7 +6,6 @@ a changed site) cannot stop the others, and each site keeps its own request spac
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import subprocess
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from curator.collect.diagnose import diagnose
+from curator.collect.gallerydl import LOG_FILE
 from curator.collect.sources.base import Source
 from curator.collect.writer import Writer
 
@@ -33,12 +33,23 @@ _WAIT = re.compile(r"\]\[info\] Waiting for (?:(\d+)h )?(\d+) ?(seconds|minutes|
 
 @dataclass
 class RunStats:
-    """Where a source's time went, read from gallery-dl's debug log as it runs."""
+    """Where a source's time went, read from gallery-dl's debug log once it has finished."""
 
     requests: int = 0  # HTTP responses from the site and its file hosts
     rate_limited: int = 0  # of which '429 Too Many Requests'
     waited: float = 0.0  # seconds gallery-dl slept: request spacing, retries, 429 back-off
     last_status: int | None = None
+
+    @classmethod
+    def from_log(cls, path: Path) -> "RunStats":
+        stats = cls()
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                for line in fh:
+                    stats.read(line.rstrip("\n"))
+        except OSError:
+            pass  # gallery-dl did not start
+        return stats
 
     def read(self, line: str) -> None:
         if m := _RESPONSE.match(line):
@@ -118,24 +129,21 @@ def run_source(job: SourceRun, writer: Writer, budget: Budget, on_new: Callable[
     if budget.exhausted():
         report.status = "limit"
         return report
-    log_path = job.workdir / "gallery-dl.log"
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONIOENCODING": "utf-8"}
-    stats = RunStats()
     started = time.monotonic()
-    with open(log_path, "w", encoding="utf-8") as log:
-        proc = subprocess.Popen(job.cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-        stderr = io.TextIOWrapper(proc.stderr, encoding="utf-8", errors="replace")
-        tail: deque[str] = deque(maxlen=LOG_TAIL)
-        reader = threading.Thread(target=_drain, args=(stderr, log, tail, stats), daemon=True)
-        reader.start()
-        events = _Events(job, writer, budget, report, on_new)
-        try:
-            stopped = events.read(_event_lines(proc.stdout.fileno()))
-        finally:
-            if proc.poll() is None:
-                proc.terminate()
-            proc.wait()
-            reader.join()
+    proc = subprocess.Popen(job.cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    tail: deque[str] = deque(maxlen=LOG_TAIL)  # what gallery-dl shows a user (info and above)
+    reader = threading.Thread(target=_drain, args=(proc.stderr.fileno(), tail), daemon=True)
+    reader.start()
+    events = _Events(job, writer, budget, report, on_new)
+    try:
+        stopped = events.read(_event_lines(proc.stdout.fileno()))
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+        proc.wait()
+        reader.join()
+    stats = RunStats.from_log(job.workdir / LOG_FILE)
     report.seconds = time.monotonic() - started
     report.requests, report.rate_limited, report.waited = stats.requests, stats.rate_limited, stats.waited
     if stopped:
@@ -163,16 +171,9 @@ def _event_lines(fd: int, pause: float = EVENT_PAUSE) -> Iterator[str]:
         yield pending.decode("utf-8", "replace")
 
 
-def _drain(stream, log, tail: deque[str], stats: RunStats) -> None:
-    for line in stream:
-        log.write(line)
-        line = line.rstrip("\n")
-        if "][debug] " in line:
-            stats.read(line)
-            continue
-        if "] Waiting for " in line:
-            stats.read(line)
-        tail.append(line)  # the diagnosis reads what gallery-dl would show a user
+def _drain(fd: int, tail: deque[str]) -> None:
+    for line in _event_lines(fd):
+        tail.append(line)
 
 
 class _Events:

@@ -8,6 +8,7 @@ use it, and caches the kinds of the real set. Adding a metric is one class with 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from pathlib import Path
 from typing import Callable, ClassVar
 
 import numpy as np
@@ -30,13 +31,17 @@ class Metric(ABC):
     needs_inception: ClassVar[bool] = True
     description: ClassVar[str] = ""
 
+    def write_figures(self, stem: Path) -> list[Path]:
+        """Pictures of the last `compute` next to `stem` (e.g. GS's MRLT bars); none by default."""
+        return []
+
     @abstractmethod
     def compute(self, real: Stats | None, fake: Stats, config: EvalConfig) -> dict[str, float]:
         """Named results from the statistics of the real set (None unless `needs_real`) and the fakes."""
 
 
 METRICS: Registry[type[Metric]] = Registry(modules=[f"curator.evaluate.{m}" for m in (
-    "fid", "inception_score", "kid", "precision_recall", "swd")])
+    "fid", "inception_score", "kid", "precision_recall", "swd", "geometry_score")])
 KINDS: dict[str, KindFactory] = {}
 # Cache-relevant settings of each kind beyond the data itself (protocol, caps, seeds).
 KIND_PARAMS: dict[str, Callable[[EvalConfig], dict]] = {}

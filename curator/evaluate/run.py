@@ -87,8 +87,9 @@ def real_statistics(real: RealImages, kinds: list[str], config: EvalConfig, cach
 
 
 def evaluate(G: torch.nn.Module, real: RealImages, metric_names: list[str], num_gen: int, config: EvalConfig,
-             cache: StatsCache, device: torch.device, on_progress: Progress | None = None) -> dict[str, float]:
-    """Metric name -> value for `num_gen` images of G against `real`."""
+             cache: StatsCache, device: torch.device, on_progress: Progress | None = None,
+             figures: Path | None = None) -> dict[str, float]:
+    """Metric name -> value for `num_gen` images of G against `real`; metrics' pictures next to `figures`."""
     metrics = get_metrics(metric_names)
     if real.resolution != G.img_resolution:
         raise CuratorError(f"the real images are {real.resolution} px but the generator makes {G.img_resolution} px")
@@ -108,6 +109,8 @@ def evaluate(G: torch.nn.Module, real: RealImages, metric_names: list[str], num_
     results: dict[str, float] = {}
     for m in metrics:
         results.update(m.compute(real_stats if m.needs_real else None, fake_stats, config))
+        if figures is not None:
+            m.write_figures(figures)
     return results
 
 
@@ -152,7 +155,9 @@ def run_eval(ws: Workspace, checkpoint: Path, data: str | None, cfg: EvalConfig,
     device = resolve_device(cfg.device)
     G = load_snapshot_generator(snapshot, device)
     real = real_images(ws, data, snapshot, G.img_resolution)
-    results = evaluate(G, real, cfg.metrics, cfg.num, cfg, StatsCache(ws.cache_dir("metrics")), device, on_progress)
+    stem = snapshot.with_name(snapshot.name.rsplit(".", 1)[0])
+    results = evaluate(G, real, cfg.metrics, cfg.num, cfg, StatsCache(ws.cache_dir("metrics")), device, on_progress,
+                       figures=stem)
     record = {"checkpoint": str(snapshot), "real": real.identity, "real_images": real.count,
               "config": cfg.model_dump(mode="json"), "results": results, "software": software_versions()}
     out = snapshot.with_name(snapshot.name.rsplit(".", 1)[0] + ".eval.json")

@@ -20,13 +20,12 @@ def resolve_snapshot(path: str | Path) -> Path:
 
 
 def load_snapshot_generator(snapshot: Path, device: torch.device) -> torch.nn.Module:
-    """G_ema of a curator snapshot or an official StyleGAN2-ADA pickle, in eval mode."""
-    from trainers.stylegan2.checkpoint import load_generator
-
+    """G_ema of a curator snapshot (of any trainer) or an official StyleGAN2-ADA pickle, in eval mode."""
+    from curator.train.registry import trainer_of_snapshot
     from trainers.errors import TrainerError
 
     try:
-        return load_generator(snapshot, device=device)
+        return trainer_of_snapshot(snapshot).load_generator(snapshot, device)
     except TrainerError:
         raise  # already one line naming the file
     except (KeyError, ValueError, RuntimeError, OSError) as exc:

@@ -9,6 +9,11 @@ from curator.section import Section
 
 class ExportConfig(Section):
     resolution: int = Field(0, description="Side of the square training images (power of two); 0 takes the items' own size when they all share one.")
+    fit: Literal["error", "crop", "pad"] = Field(
+        "error", description="Non-square items: 'error' stops with a list, 'crop' takes the centre square, 'pad' extends with the border colour.")
+    xflip: bool = Field(False, description="Add a mirrored copy of every image (doubles the set).")
+    augment: int = Field(0, ge=0, le=64, description="Add this many randomly rotated (+-8 deg), shifted (+-5%) and zoomed (90-110%) copies of every image.")
+    seed: int = Field(0, description="Seed of the offline augmentation.")
 
     @field_validator("resolution")
     @classmethod
@@ -17,8 +22,3 @@ class ExportConfig(Section):
         if value != 0 and not (4 <= value <= 1024 and value & (value - 1) == 0):
             raise ValueError(f"must be a power of two from 4 to 1024 (or 0: the items' own size), not {value}")
         return value
-    fit: Literal["error", "crop", "pad"] = Field(
-        "error", description="Non-square items: 'error' stops with a list, 'crop' takes the centre square, 'pad' extends with the border colour.")
-    xflip: bool = Field(False, description="Add a mirrored copy of every image (doubles the set).")
-    augment: int = Field(0, ge=0, le=64, description="Add this many randomly rotated (+-8 deg), shifted (+-5%) and zoomed (90-110%) copies of every image.")
-    seed: int = Field(0, description="Seed of the offline augmentation.")

@@ -122,11 +122,18 @@ def _import(ws: Workspace, paths: list[Path], entries: list[Entry], cfg, journal
     if result.new_items:
         sync_all()  # the workers wrote objects without per-file fsyncs; make them durable before the manifest
     path, is_new, manifest = ws.manifests.commit(
-        parent, "import", {"paths": [shown_path(str(p.absolute()))[0] for p in paths], **cfg.model_dump()},
+        parent, "import", {"paths": [shown_path(_resolved(p))[0] for p in paths], **cfg.model_dump()},
         sorted(items.values(), key=lambda it: (it.sources[0].path or it.sources[0].url or "", it.id)))
     if is_new:  # else nothing new: the parent, or an identical earlier version, already says it all
         result.manifest_path, result.manifest = path, manifest
     return result
+
+
+def _resolved(path: Path) -> str:
+    try:
+        return str(path.resolve())
+    except (OSError, RuntimeError):  # a symlink loop given on the command line
+        return os.path.abspath(path)
 
 
 def _merge(items: dict[str, Item], fr: FileResult, store_rel, fetched: str, result: ImportResult,

@@ -16,7 +16,6 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from commons.hashing import sha256_bytes
 from curator.imageio import ImageInfo, ImageRejected, probe
 from curator.ingest.reader import Entry
 from curator.store import ObjectStore

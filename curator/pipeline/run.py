@@ -116,14 +116,13 @@ def run_pipeline(ws: Workspace, request: Request, cfg: RunConfig, dry_run: bool 
                 record.steps[name], record.paused = StepRecord(given, settings, outcome), None
                 record.save()
             continue
-        always = getattr(step, "always", False)
-        if fresh and not always:
+        if fresh and not step.always:
             assert rec is not None
             tell(StepReport(name, UP_TO_DATE, rec.done))
             outputs[name] = rec.done
             continue
         if dry_run:
-            if always:
+            if step.always:
                 tell(StepReport(name, WOULD_RUN, why="asks the sources for new images; the steps below assume none"))
                 if rec is not None and step.exists(ctx, rec.done):
                     outputs[name] = rec.done

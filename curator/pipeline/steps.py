@@ -47,6 +47,7 @@ class Step:
     name = ""
     section = ""  # the curator.toml section the step reads
     reads: str | None = None  # the step whose output this one reads; None: the one before it
+    always = False  # runs every time: its input lies outside the workspace and cannot be checked cheaply
 
     def input(self, ctx: Context, prev: Done | None) -> str:
         """The identity of what the step reads; by default the previous step's output."""
@@ -68,13 +69,16 @@ class Step:
         raise NotImplementedError
 
 
+class VersionStep(Step):
+    """A step whose output is a manifest version."""
+
+    def exists(self, ctx: Context, done: Done) -> bool:
+        return ctx.ws.manifests.find_by_id(done.id) is not None
+
+
 def _version(m: Manifest, path: Path, made: str, **counts: Any) -> Done:
     s = m.summary()
     return Done(m.id, str(path), made, {"items": s["items"], "kept": s["kept"], **counts})
-
-
-def _manifest_exists(ctx: Context, done: Done) -> bool:
-    return ctx.ws.manifests.find_by_id(done.id) is not None
 
 
 def _latest_raw(ws: Workspace) -> tuple[Manifest, Path]:
@@ -84,16 +88,14 @@ def _latest_raw(ws: Workspace) -> tuple[Manifest, Path]:
     return ws.manifests.load(path), path
 
 
-class Collect(Step):
+class Collect(VersionStep):
     name, section = "collect", "collect"
+    always = True  # the sites may have new images: collect asks them every time (it fetches nothing twice)
 
     def input(self, ctx: Context, prev: Done | None) -> str:
         r = ctx.request
         return settings_key({"subject": r.subject, "queries": r.queries, "sources": r.sources, "limit": r.limit,
                              "limit_per_source": r.limit_per_source})
-
-    exists = staticmethod(_manifest_exists)  # type: ignore[assignment]
-    always = True  # the sites may have new images: collect asks them every time (it fetches nothing twice)
 
     def make(self, ctx: Context, prev: Done | None) -> tuple[Done, str]:
         from curator.collect.run import CollectRequest, collect
@@ -106,7 +108,7 @@ class Collect(Step):
             "made" if result.manifest_path else "nothing new"
 
 
-class Import(Step):
+class Import(VersionStep):
     name, section = "import", "import_"
 
     def input(self, ctx: Context, prev: Done | None) -> str:
@@ -121,7 +123,6 @@ class Import(Step):
             listing.append((str(p), st.st_size, st.st_mtime_ns))
         return f"{folder.resolve()}:{settings_key(listing, 16)}"
 
-    exists = staticmethod(_manifest_exists)  # type: ignore[assignment]
 
     def make(self, ctx: Context, prev: Done | None) -> tuple[Done, str]:
         from curator.ingest.run import import_paths
@@ -134,13 +135,12 @@ class Import(Step):
             "made" if result.manifest_path else "nothing new"
 
 
-class Process(Step):
+class Process(VersionStep):
     name, section = "process", "process"
 
     def settings(self, ctx: Context) -> Any:
         return {"process": super().settings(ctx), "max_pixels": ctx.ws.config.import_.max_pixels}
 
-    exists = staticmethod(_manifest_exists)  # type: ignore[assignment]
 
     def make(self, ctx: Context, prev: Done | None) -> tuple[Done, str]:
         from curator.process.run import process_manifest
@@ -152,9 +152,8 @@ class Process(Step):
         return done, "made" if r.new_version else "unchanged"
 
 
-class Cluster(Step):
+class Cluster(VersionStep):
     name, section = "cluster", "cluster"
-    exists = staticmethod(_manifest_exists)  # type: ignore[assignment]
 
     def make(self, ctx: Context, prev: Done | None) -> tuple[Done, str]:
         from curator.cluster.run import run_cluster
@@ -174,7 +173,7 @@ def reviewed(ws: Workspace, base_id: str) -> Path | None:
     return None
 
 
-class Review(Step):
+class Review(VersionStep):
     """A person's decisions: the newest review version on top of the clustered one (or that one itself)."""
 
     name, section = "review", "review"
@@ -182,7 +181,6 @@ class Review(Step):
     def settings(self, ctx: Context) -> Any:
         return {"reviewed": ctx.run.review != "skip"}
 
-    exists = staticmethod(_manifest_exists)  # type: ignore[assignment]
 
     def current(self, ctx: Context, prev: Done) -> Done:
         if ctx.run.review == "skip":
@@ -220,23 +218,10 @@ class Export(Step):
         return Done(zip_path.stem, str(zip_path), f"{images} training images", {"images": images}), "made"
 
 
-def _finished_at(run_dir: Path) -> int | None:
-    """Images shown at the run's last snapshot when it reached its length, else None."""
-    config, snaps = run_dir / "config.json", sorted(run_dir.glob("network-snapshot-*.json"))
-    if not config.is_file() or not snaps:
-        return None
-    kimg = json.loads(config.read_text())["kimg"]
-    nimg = json.loads(snaps[-1].read_text()).get("cur_nimg", 0)
-    return nimg if nimg >= kimg * 1000 else None
-
-
-def _resumable_at(run_dir: Path) -> int | None:
-    from trainers.stylegan2.checkpoint import RESUME_NAME
-
+def _snapshot_nimg(run_dir: Path) -> int | None:
+    """Images shown at the run's last snapshot, when it has one."""
     snaps = sorted(run_dir.glob("network-snapshot-*.json"))
-    if not (run_dir / RESUME_NAME).is_file() or not (run_dir / "config.json").is_file() or not snaps:
-        return None
-    return int(json.loads(snaps[-1].read_text()).get("cur_nimg", 0))
+    return int(json.loads(snaps[-1].read_text()).get("cur_nimg", 0)) if snaps else None
 
 
 def snapshot_metrics(run_dir: Path) -> list[dict[str, Any]]:
@@ -248,7 +233,10 @@ def snapshot_metrics(run_dir: Path) -> list[dict[str, Any]]:
 
 
 class Train(Step):
-    """The run folder is named by the training set and the settings, so the same inputs find the same run."""
+    """The run folder is named by the training set and the settings that shape the model, so the same inputs
+    find the same run: finished, it is reused; interrupted, or asked for more kimg, it resumes from its last
+    snapshot. Settings a resumed run may change (`curator.train.run.RESUMABLE`: length, snapshot interval,
+    metrics, device) do not name the folder."""
 
     name, section = "train", "train"
 
@@ -257,26 +245,52 @@ class Train(Step):
                 "metrics": ctx.run.snapshot_metrics, "metrics_num": ctx.run.snapshot_metrics_num, "cond": ctx.run.cond}
 
     def run_dir(self, ctx: Context, prev: Done) -> Path:
-        return ctx.ws.runs_dir / f"{prev.id[:12]}-{settings_key({'data': prev.id, **self.settings(ctx)}, 8)}"
+        from curator.train.run import RESUMABLE
+
+        shape = {"data": prev.id, "cond": ctx.run.cond,
+                 "train": ctx.ws.config.train.model_dump(mode="json", exclude={"workers", *RESUMABLE}),
+                 "options": {k: v for k, v in ctx.run.train.items() if k not in RESUMABLE}}
+        return ctx.ws.runs_dir / f"{prev.id[:12]}-{settings_key(shape, 8)}"
+
+    def _length(self, ctx: Context, run_dir: Path) -> float | None:
+        """kimg asked for: [run.train] kimg, else what the run was started with (its preset's)."""
+        if "kimg" in ctx.run.train:
+            return float(ctx.run.train["kimg"])
+        config = run_dir / "config.json"
+        return float(json.loads(config.read_text())["kimg"]) if config.is_file() else None
+
+    def _finished(self, ctx: Context, run_dir: Path) -> int | None:
+        nimg, kimg = _snapshot_nimg(run_dir), self._length(ctx, run_dir)
+        return nimg if nimg is not None and kimg is not None and nimg >= kimg * 1000 else None
+
+    def _resumable(self, run_dir: Path) -> int | None:
+        from trainers.stylegan2.checkpoint import RESUME_NAME
+
+        if not (run_dir / RESUME_NAME).is_file() or not (run_dir / "config.json").is_file():
+            return None
+        return _snapshot_nimg(run_dir)
 
     def exists(self, ctx: Context, done: Done) -> bool:
-        return _finished_at(Path(done.path)) is not None
+        return self._finished(ctx, Path(done.path)) is not None
 
     def pending(self, ctx: Context, prev: Done | None) -> str | None:
         assert prev is not None
-        at = _resumable_at(self.run_dir(ctx, prev))
-        return None if at is None else f"interrupted: resumes from its snapshot at {at / 1000:g} kimg"
+        run_dir = self.run_dir(ctx, prev)
+        if self._finished(ctx, run_dir) is not None:
+            return None
+        at = self._resumable(run_dir)
+        return None if at is None else f"resumes its run from the snapshot at {at / 1000:g} kimg"
 
     def make(self, ctx: Context, prev: Done | None) -> tuple[Done, str]:
         from curator.train import run as stage
 
         assert prev is not None
         run_dir = self.run_dir(ctx, prev)
-        word = "made"
-        if _finished_at(run_dir) is None:
+        word = "reused"
+        if self._finished(ctx, run_dir) is None:
             given = {**ctx.run.train, "metrics": ctx.run.snapshot_metrics or None,
                      "metrics_num_gen": ctx.run.snapshot_metrics_num}
-            at = _resumable_at(run_dir)
+            at = self._resumable(run_dir)
             if at is not None:
                 opts, _ = stage.prepare(ctx.ws, None, given, ctx.run.cond, resume=run_dir)
                 word = f"resumed from {at / 1000:g} kimg"
@@ -284,10 +298,9 @@ class Train(Step):
                 if run_dir.exists():  # stopped before its first snapshot: nothing in it to keep
                     shutil.rmtree(run_dir)
                 opts, _ = stage.prepare(ctx.ws, prev.path, given, ctx.run.cond, out=run_dir, export=ctx.ws.config.export)
+                word = "made"
             stage.start(ctx.ws, opts, run_dir)
-        else:
-            word = "reused"
-        nimg = _finished_at(run_dir) or 0
+        nimg = self._finished(ctx, run_dir) or 0
         metrics = snapshot_metrics(run_dir)
         counts: dict[str, Any] = {"kimg": nimg / 1000, "snapshots": len(metrics)}
         for name in ctx.run.snapshot_metrics:
@@ -332,7 +345,7 @@ class Generate(Step):
 
 
 def write_reals(run_dir: Path, out: Path, count: int) -> Path | None:
-    """A grid of the first `count` training images, to set beside the generated grid."""
+    """A grid of `count` training images spread over the set, to set beside the generated grid."""
     from PIL import Image
 
     from curator.generate.layouts import grid, save_png
@@ -342,7 +355,8 @@ def write_reals(run_dir: Path, out: Path, count: int) -> Path | None:
     if data.suffix.lower() != ".zip" or not data.is_file():
         return None
     with zipfile.ZipFile(data) as zf:
-        names = sorted(n for n in zf.namelist() if n.lower().endswith(".png"))[:count]
+        names = sorted(n for n in zf.namelist() if n.lower().endswith(".png"))
+        names = [names[i * len(names) // count] for i in range(min(count, len(names)))]  # spread over the whole set
         images = []
         for n in names:
             with zf.open(n) as fh:

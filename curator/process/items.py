@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from manifests import Detection, Item, Reason
+from manifests import Candidate, Crop, Detection, Item, Reason
 from curator.process.quality import CROP_FILTERS, STAGE, judge
 from curator.process.worker import CropRecord, SourceResult
 
@@ -19,13 +19,28 @@ def crop_item(source: Item, result: SourceResult, crop: CropRecord, resolution: 
         sources=[s.model_copy(deep=True) for s in source.sources],
         derived_from=source.id, scores=dict(crop.scores), label=source.label,
         detection=Detection(
-            detector=result.detector, kind=crop.kind, box=tuple(crop.box), score=crop.score,
+            detector=crop.detector or result.detector, kind=crop.kind, box=tuple(crop.box), score=crop.score,
             landmarks=[tuple(p) for p in crop.landmarks] if crop.landmarks else None,
+            probability=crop.probability, why=(result.detection or {}).get("why") or None,
+            candidates=candidates(result, crop),
         ),
+        crop=Crop(box=tuple(crop.region), angle=crop.angle, pad=crop.pad, fill=tuple(crop.fill) if crop.fill else None),
     )
     for reason in judge(item.scores, CROP_FILTERS, thresholds):
         item.reject(reason)
     return item
+
+
+def candidates(result: SourceResult, crop: CropRecord) -> list[Candidate]:
+    """Every box every detector returned for the source, as the manifest records them; `chosen` marks the crop's."""
+    out = []
+    for c in (result.detection or {}).get("candidates", []):
+        b = c["box"]
+        box = tuple(round(b[k], 2) for k in ("x0", "y0", "x1", "y1"))
+        out.append(Candidate(detector=c["detector"], kind=b["kind"], score=round(b["score"], 4), box=box,
+                             probability=c.get("probability"),
+                             chosen=c["detector"] == crop.detector and b["kind"] == crop.kind and list(box) == crop.box))
+    return out
 
 
 def failed_source(source: Item, code: str, detail: str) -> Item:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from commons.hashing import sha256_file
 from curator.errors import CuratorError
+from curator.process import report
 from curator.process.cache import CacheDB, ResultCache, params_key
 from curator.process.config import ProcessConfig
 from curator.process.crop import CropSpec
@@ -42,6 +43,8 @@ class ProcessResult:
     computed: int = 0  # source images decoded this run
     cached: int = 0  # source images answered from the cache
     detectors: dict[str, int] = field(default_factory=dict)
+    yields: dict = field(default_factory=dict)  # report.yields: sources -> crops per detector, rejections per reason
+    report_dir: Path | None = None  # contact sheets per rejection reason and per detector
 
 
 def input_manifest(ws: Workspace, ref: str | None) -> Manifest:
@@ -74,6 +77,7 @@ def worker_settings(ws: Workspace, cfg: ProcessConfig) -> WorkerSettings:
         store_root=str(ws.store.root), detectors=tuple(cfg.detectors),
         detector_settings=DetectorSettings(min_score=cfg.face_min_score, animeface_path=animeface_path),
         detect_max_side=cfg.detect_max_side, faces=cfg.faces, crop=crop_spec(cfg), max_pixels=ws.config.import_.max_pixels,
+        choice=cfg.detector_choice, min_probability=cfg.face_min_probability,
     )
 
 
@@ -86,6 +90,7 @@ def cache_keys(settings: WorkerSettings) -> tuple[str, str]:
         "min_size": settings.detector_settings.min_size, "max_side": settings.detect_max_side,
         "animeface": sha256_file(settings.detector_settings.animeface_path) if settings.detector_settings.animeface_path else None,
         "background": settings.crop.background,  # transparency is flattened onto it before detection
+        "choice": settings.choice, "min_probability": settings.min_probability,
     }
     detect_key = params_key(detect)
     return detect_key, params_key({"detect": detect_key, "faces": settings.faces, "crop": settings.crop.__dict__,
@@ -124,6 +129,9 @@ def _process_manifest(ws: Workspace, ref: str | None, on_progress: Callable[[int
     for item in manifest.items:
         if item.detection is not None and item.derived_from is not None:
             out.detectors[item.detection.detector] = out.detectors.get(item.detection.detector, 0) + 1
+    out.yields = report.yields(parent, manifest)
+    report.write_contact_sheets(ws.root, manifest)
+    out.report_dir = report.report_dir(ws.root, manifest)
     return out
 
 

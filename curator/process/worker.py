@@ -12,8 +12,8 @@ from PIL import Image
 
 from curator.imageio import ImageRejected, decode_rgba, flatten
 from curator.process import hashing
-from curator.process.crop import CropSpec, Region, cut, region_for
-from curator.process.detect import ChainResult, DetectorChain
+from curator.process.crop import CropSpec, Padding, Region, cut, padding_for, region_for
+from curator.process.detect import Candidate, ChainResult, DetectorChain
 from curator.process.scores import crop_scores
 from curator.store import ObjectStore
 from detectors.base import Box
@@ -31,6 +31,8 @@ class WorkerSettings:
     faces: str  # 'largest' | 'each' | 'skip'
     crop: CropSpec
     max_pixels: int
+    choice: str = "evidence"  # 'evidence' | 'first_hit'
+    min_probability: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -52,13 +54,17 @@ class CropRecord:
     angle: float
     scores: dict[str, float]
     hashes: dict[str, str]
+    detector: str = ""
+    probability: float | None = None
+    pad: str = "none"  # what filled the part outside the source: 'reflect' | 'blur' | 'solid' | 'none'
+    fill: list[int] | None = None
 
 
 @dataclass
 class SourceResult:
     source_id: str
     detector: str = ""
-    detection: dict | None = None  # {"detector", "boxes"}: cached separately so crop changes keep it
+    detection: dict | None = None  # {"detector", "chosen", "candidates", "why"}: cached separately so crop changes keep it
     crops: list[CropRecord] = field(default_factory=list)
     error: tuple[str, str] | None = None  # (reason code, detail) when no crop came out
     hashes: dict[str, str] = field(default_factory=dict)  # of the decoded source: what duplicates are found by
@@ -77,25 +83,42 @@ class SourceResult:
                    data.get("hashes", {}), data.get("sharpness", 0.0))
 
 
+def _candidate_json(c: Candidate) -> dict:
+    return {"detector": c.detector, "box": asdict(c.box), "probability": c.probability, "calibrated": c.calibrated,
+            "features": c.features}
+
+
+def _candidate_from_json(d: dict) -> Candidate:
+    b = d["box"]
+    box = Box(**{**b, "landmarks": tuple(map(tuple, b["landmarks"])) if b.get("landmarks") else None})
+    return Candidate(d["detector"], box, d.get("probability"), d.get("calibrated"), d.get("features") or {})
+
+
 def _boxes_to_json(chain: ChainResult) -> dict:
-    return {"detector": chain.detector, "boxes": [asdict(b) for b in chain.boxes]}
+    # Chosen candidates are stored as indices into the candidates, so each box is stored once.
+    index = {id(c): i for i, c in enumerate(chain.candidates)}
+    extra = [c for c in chain.chosen if id(c) not in index]
+    cands = list(chain.candidates) + extra
+    index.update({id(c): len(chain.candidates) + i for i, c in enumerate(extra)})
+    return {"detector": chain.detector, "candidates": [_candidate_json(c) for c in cands],
+            "chosen": [index[id(c)] for c in chain.chosen], "why": chain.why}
 
 
 def _boxes_from_json(data: dict) -> ChainResult:
-    boxes = tuple(Box(**{**b, "landmarks": tuple(map(tuple, b["landmarks"])) if b.get("landmarks") else None}) for b in data["boxes"])
-    return ChainResult(data["detector"], boxes)
+    cands = tuple(_candidate_from_json(c) for c in data["candidates"])
+    return ChainResult(data["detector"], tuple(cands[i] for i in data["chosen"]), cands, data.get("why", ""))
 
 
-def select(boxes: tuple[Box, ...], policy: str) -> tuple[list[Box], tuple[str, str] | None]:
-    """The boxes to crop under the several-faces policy, or a rejection (code, detail)."""
-    if not boxes:
-        return [], ("no_detection", "no detector in the chain found a face or subject")
-    faces = [b for b in boxes if b.kind in FACE_KINDS]
+def select(chosen: tuple[Candidate, ...], policy: str) -> tuple[list[Candidate], tuple[str, str] | None]:
+    """The candidates to crop under the several-faces policy, or a rejection (code, detail)."""
+    if not chosen:
+        return [], ("no_detection", "no face was believed and no subject detector found a subject")
+    faces = [c for c in chosen if c.box.kind in FACE_KINDS]
     if policy == "skip" and len(faces) > 1:
         return [], ("multiple_faces", f"{len(faces)} faces found and faces = 'skip'")
     if policy == "each":
-        return list(boxes), None
-    return [max(boxes, key=lambda b: b.area)], None
+        return list(chosen), None
+    return [max(chosen, key=lambda c: c.box.area)], None
 
 
 class Worker:
@@ -110,7 +133,7 @@ class Worker:
     def chain(self) -> DetectorChain:
         if self._chain is None:
             s = self.settings
-            self._chain = DetectorChain(list(s.detectors), s.detector_settings, s.detect_max_side)
+            self._chain = DetectorChain(list(s.detectors), s.detector_settings, s.detect_max_side, s.choice, s.min_probability)
         return self._chain
 
     def process(self, task: Task) -> SourceResult:
@@ -128,17 +151,21 @@ class Worker:
         rgb = np.asarray(flat)
         result.hashes = _source_hashes(flat)
         result.sharpness = round(hashing.sharpness(rgb), 2)
-        alpha = np.asarray(rgba.getchannel("A"))
+        alpha = np.asarray(rgba.getchannel("A")) if rgba.mode == "RGBA" else None
         chain = _boxes_from_json(task.detection) if task.detection else self.chain.run(rgb, alpha)
         result.detector, result.detection = chain.detector, _boxes_to_json(chain)
-        boxes, result.error = select(chain.boxes, self.settings.faces)
-        result.crops = [self._crop(rgb, box) for box in boxes]
+        chosen, result.error = select(chain.chosen, self.settings.faces)
+        padding = padding_for(rgb, alpha, self.settings.crop)
+        result.crops = [self._crop(rgb, cand, padding) for cand in chosen]
         return result
 
-    def _crop(self, rgb: np.ndarray, box: Box) -> CropRecord:
-        spec = self.settings.crop
+    def _crop(self, rgb: np.ndarray, cand: Candidate, padding: Padding) -> CropRecord:
+        spec, box = self.settings.crop, cand.box
         region: Region = region_for(box, spec)
-        crop = np.asarray(cut(rgb, region, spec))
+        crop = np.asarray(cut(rgb, region, spec, padding))
+        h, w = rgb.shape[:2]
+        x0, y0, x1, y1 = region.box
+        outside = x0 < 0 or y0 < 0 or x1 > w or y1 > h or bool(region.angle)
         data = encode_png(crop)
         # No fsync per crop (it cost more than the crop): the stage syncs once before its cache and manifest name them.
         oid = self.store.put_bytes(data, durable=False)
@@ -151,6 +178,8 @@ class Worker:
             # No pixel hash either: crops are always encoded by `encode_png` with the same settings,
             # so equal pixels give equal bytes and the sha256 already identifies them.
             hashes={"sha256": oid},
+            detector=cand.detector, probability=cand.probability, pad=padding.mode if outside else "none",
+            fill=list(padding.fill) if outside and padding.mode == "solid" else None,
         )
 
 

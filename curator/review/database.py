@@ -90,13 +90,15 @@ def socket_dir() -> Path:
 
 
 def _pid_alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie, dead but not yet reaped by its new parent, does not)."""
+    import psutil
+
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
         return False
-    except PermissionError:
+    except psutil.AccessDenied:
         return True
-    return True
 
 
 def _log_error(log: Path) -> str:
@@ -126,12 +128,13 @@ def _fix_for(message: str, dbdir: Path) -> str:
 
 @dataclass
 class EmbeddedMongo:
-    """One `mongod` on a folder; `owned` when this process started it (and so stops it)."""
+    """One `mongod` on a folder; `owned` when this process started it, or adopted it (and so stops it)."""
 
     dbdir: Path
     socket: Path
     process: subprocess.Popen | None = None
     pid: int | None = None
+    adopted: bool = False  # started by a curator process that has since died (kill -9): this one stops it
 
     @property
     def uri(self) -> str:
@@ -139,19 +142,22 @@ class EmbeddedMongo:
 
     @property
     def owned(self) -> bool:
-        return self.process is not None
+        return self.process is not None or self.adopted
 
     @classmethod
     def running(cls, dbdir: Path) -> "EmbeddedMongo | None":
         """The mongod another curator process started on `dbdir`, if it still answers on a private socket."""
         try:
             state = json.loads((dbdir / STATE_FILE).read_text(encoding="utf-8"))
-            pid, sock = int(state["pid"]), Path(state["socket"])
+            pid, sock, starter = int(state["pid"]), Path(state["socket"]), int(state.get("owner", 0))
         except (FileNotFoundError, json.JSONDecodeError, KeyError, TypeError, ValueError):
             return None
         # The state file sits in the workspace: only trust a socket in a directory of our own.
         if _pid_alive(pid) and private_dir(sock.parent) and socket_answers(sock):
-            return cls(dbdir, sock, pid=pid)
+            orphan = starter != 0 and starter != os.getpid() and not _pid_alive(starter)
+            if orphan:
+                write_text(dbdir / STATE_FILE, json.dumps({**state, "owner": os.getpid()}))
+            return cls(dbdir, sock, pid=pid, adopted=orphan)
         return None
 
     @classmethod
@@ -181,11 +187,13 @@ class EmbeddedMongo:
                 raise CuratorError(f"the review database did not start ({message}); fix: {_fix_for(message, dbdir)}")
             time.sleep(0.1)
         mongo = cls(dbdir, sock, process=proc, pid=proc.pid)
-        write_text(dbdir / STATE_FILE, json.dumps({"pid": proc.pid, "socket": str(sock)}))
+        write_text(dbdir / STATE_FILE, json.dumps({"pid": proc.pid, "socket": str(sock), "owner": os.getpid()}))
         return mongo
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Shut down cleanly (SIGTERM lets mongod flush); only the process that started it does."""
+        """Shut down cleanly (SIGTERM lets mongod flush); only the process that started (or adopted) it does."""
+        if self.adopted and self.pid is not None:
+            self._stop_adopted(timeout)
         if self.process is None:
             return
         if self.process.poll() is None:
@@ -197,9 +205,26 @@ class EmbeddedMongo:
                 self.process.wait()
         if self.process.stderr:
             self.process.stderr.close()
+        self._forget()
+        self.process = None
+
+    def _stop_adopted(self, timeout: float) -> None:
+        assert self.pid is not None
+        try:
+            os.kill(self.pid, signal.SIGTERM)
+            deadline = time.monotonic() + timeout
+            while _pid_alive(self.pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if _pid_alive(self.pid):
+                os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self._forget()
+        self.adopted = False
+
+    def _forget(self) -> None:
         (self.dbdir / STATE_FILE).unlink(missing_ok=True)
         shutil.rmtree(self.socket.parent, ignore_errors=True)
-        self.process = None
 
 
 def database_dir(root: Path, config: ReviewConfig) -> Path:

@@ -47,6 +47,11 @@ def _check_current(ws: Workspace, shown_id: str) -> None:
 
 def sync_dataset(ws: Workspace, ds: Any, reviewer: str | None) -> SyncResult:
     """Write the version the tags describe; the dataset then shows it. Syncing again writes nothing."""
+    with ws.writing("review --sync"):  # the "latest version" check and the commit, with no writer in between
+        return _sync_dataset(ws, ds, reviewer)
+
+
+def _sync_dataset(ws: Workspace, ds: Any, reviewer: str | None) -> SyncResult:
     shown_id = ds.info.get(INFO_MANIFEST)
     base_id = ds.info.get(INFO_BASE)
     if not shown_id or not base_id:

@@ -1,8 +1,8 @@
 """Write a sample corpus to a folder, with `labels.json` saying what every file really is.
 
 `labels.json` is written as `.labels.json` (hidden, so importing the folder skips it).
-Per file it records: `kind` ('character', 'exact_duplicate', 'near_duplicate',
-'junk'), the `family` and `head_box` for characters and their copies, `duplicate_of` for
+Per file it records: `kind` ('character', 'figure', 'edge_head', 'armour', 'exact_duplicate',
+'near_duplicate', 'junk'), the `family` and `head_box` for characters and their copies, `duplicate_of` for
 copies, `transform` for near duplicates, and `junk` (the reason a stage should reject it).
 Tests and benchmarks score the pipeline against these labels.
 """
@@ -20,6 +20,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 from commons.atomic import write_text
+from curator.sample import figures
 from curator.sample.mascot import FAMILIES, MascotSpec, draw_mascot
 
 LABELS = ".labels.json"
@@ -33,6 +34,7 @@ class CorpusSpec:
     exact_duplicates: int = 8
     near_duplicates: int = 12
     junk: bool = True
+    painted: int = 4  # of each painted-art case (figures.py): full figures, edge heads, armour
     seed: int = 0
     families: tuple[str, ...] = tuple(FAMILIES)
 
@@ -154,6 +156,19 @@ def generate_corpus(out: Path, spec: CorpusSpec = CorpusSpec()) -> dict[str, dic
         name = f"near/near_{i:02d}_{t}.jpg"
         write(name, _encode(_near_copy(img, rng, t), "jpg"),
               {"kind": "near_duplicate", "family": label["family"], "duplicate_of": src, "transform": t})
+
+    if spec.painted:
+        # Own random stream: the cases above stay the same whether these are made or not.
+        prng = random.Random(spec.seed + 16)
+        (out / "painted").mkdir()
+        for i in range(spec.painted):
+            family = spec.families[i % len(spec.families)]
+            img, box = figures.full_figure(family, prng, spec.size, wide=bool(i % 2))
+            write(f"painted/figure_{i:02d}.png", _encode(img, "png"), {"kind": "figure", "family": family, "head_box": list(box)})
+            img, box = figures.edge_head(family, prng, spec.size, transparent=not i % 2)
+            write(f"painted/edge_{i:02d}.png", _encode(img, "png"), {"kind": "edge_head", "family": family, "head_box": list(box)})
+            write(f"painted/armour_{i:02d}.png", _encode(figures.armour(prng, spec.size, transparent=not i % 2), "png"),
+                  {"kind": "armour", "head_box": None})
 
     if spec.junk:
         (out / "junk").mkdir()

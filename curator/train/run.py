@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any, Callable
@@ -13,6 +12,7 @@ from commons.hashing import settings_key
 from commons.validation import first_error
 from curator.errors import CuratorError
 from curator.export.config import ExportConfig
+from curator.train.registry import DEFAULT, get_trainer, trainer_of_config, trainer_of_options
 from curator.workspace import Workspace
 
 
@@ -97,23 +97,27 @@ def transfer_source(name: str, download_progress: Callable[[int, int | None], No
 
 
 def prepare(ws: Workspace, source: str | None, given: dict[str, Any], cond: bool = False, resume: Path | None = None,
-            out: Path | None = None, export: ExportConfig | None = None,
+            out: Path | None = None, export: ExportConfig | None = None, model: str | None = None,
             download_progress: Callable[[int, int | None], None] | None = None) -> tuple[Any, Path]:
     """The run's options and folder: the command line over [train] over the preset, or a resumed run's own."""
     given = {k: v for k, v in given.items() if v is not None}
     if resume is not None:
         if "device" in given:
             given["device"] = pick_device(given["device"])
-        return resume_options(resume, given), resume
-    tc = ws.config.train.override(**{k: given.pop(k, None) for k in ("cfg", "aug", "augpipe", "diffaug", "apa", "snap", "tick_kimg", "device")})
+        return resume_options(resume, given, model), resume
+    trainer = get_trainer(model)
+    settings = {k: given.pop(k) for k in ("cfg", "aug", "augpipe", "diffaug", "apa", "snap", "tick_kimg", "device")
+                if k in given}
+    tc = ws.config.train.override(**settings)
     data = training_set(ws, source, export or ws.config.export, cond)
     if given.get("transfer"):
         given["transfer"] = transfer_source(given["transfer"], download_progress)
-    opts = build_options(data, tc.cfg, cond, {**tc.model_dump(exclude={"cfg", "workers"}), **given,
-                                              "device": pick_device(tc.device)})
+    if trainer.name != DEFAULT:
+        given = {**settings, **given}  # every flag the user typed, so that the trainer can refuse what it lacks
+    opts = trainer.options(data, cond, tc.model_dump(exclude={"workers"}), given)
     if out is None:
         with ws.writing("train"):  # two trains started at once must not pick the same numbered folder
-            run_dir = new_run_dir(ws, f"{data.stem[:12]}-{opts.cfg}{opts.resolution}")
+            run_dir = new_run_dir(ws, f"{data.stem[:12]}-{trainer.run_label(opts)}")
             run_dir.mkdir(parents=True)
     else:
         run_dir = out
@@ -125,7 +129,6 @@ def prepare(ws: Workspace, source: str | None, given: dict[str, Any], cond: bool
 def start(ws: Workspace, opts, run_dir: Path, workers: int | None = None, on_tick: Callable[[dict], None] | None = None,
           on_transfer: Callable[[Any], None] | None = None):
     from curator.evaluate.run import evaluate_snapshot
-    from trainers.stylegan2.training_loop import train
 
     def measure(G_ema, device) -> dict:
         # Metrics are curator's business: the trainer only calls back with each snapshot's generator.
@@ -133,25 +136,28 @@ def start(ws: Workspace, opts, run_dir: Path, workers: int | None = None, on_tic
                                  device, ws.config.eval)
 
     try:
-        return train(opts, run_dir, on_tick=on_tick, workers=ws.config.train.workers if workers is None else workers,
-                     on_snapshot=measure, on_transfer=on_transfer)
+        return trainer_of_options(opts).train(opts, run_dir, on_tick,
+                                              ws.config.train.workers if workers is None else workers, measure,
+                                              on_transfer=on_transfer)
     except (ValueError, FileNotFoundError) as exc:
         raise CuratorError(str(exc)) from None
 
 
-def resume_options(run_dir: Path, overrides: dict[str, Any]):
+def resume_options(run_dir: Path, overrides: dict[str, Any], model: str | None = None):
     """The run's own config.json, with only the schedule and outputs allowed to change."""
     from trainers.stylegan2.checkpoint import RESUME_NAME
-    from trainers.stylegan2.options import TrainOptions
 
     if not (run_dir / "config.json").is_file() or not (run_dir / RESUME_NAME).is_file():
         raise CuratorError(f"{run_dir}: not a run folder with a resume state (config.json and {RESUME_NAME})")
     from trainers.stylegan2.safe_load import read_json
 
     data = read_json(run_dir / "config.json", "run configuration")
+    trainer = trainer_of_config(data)
+    if model is not None and model != trainer.name:
+        raise CuratorError(f"--model {model}: {run_dir} is a {trainer.name} run")
     data.update({k: v for k, v in overrides.items() if k in RESUMABLE})
     try:
-        return TrainOptions(**data)
+        return trainer.resume_options(data)
     except ValidationError as exc:
         where, msg = first_error(exc)
         raise CuratorError(f"{run_dir / 'config.json'}: {where}: {msg}; not a run this version can continue") from None

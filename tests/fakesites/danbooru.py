@@ -56,3 +56,14 @@ class Danbooru:
         else:
             chunk = hits[(int(page) - 1) * limit:int(page) * limit]
         return Reply.of_json([self.post(w) for w in chunk])
+
+
+class Safebooru(Danbooru):
+    """safebooru.donmai.us: Danbooru's software and files, general-rated posts only."""
+
+    name = "safebooru"
+    hosts = ("safebooru.donmai.us", "cdn.donmai.us")
+    api_key = "safebooru.donmai.us/posts.json"
+
+    def expected(self, w: Work, query: str) -> dict:
+        return {**super().expected(w, query), "site": "safebooru", "page": f"https://safebooru.donmai.us/posts/{w.id}"}

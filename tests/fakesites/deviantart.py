@@ -41,8 +41,8 @@ class DeviantArt:
         return {
             "deviationid": self.uuid[w.id], "printid": None, "url": self.page(w), "title": w.title,
             "is_favourited": False, "is_deleted": False, "is_published": True, "is_blocked": False,
-            "author": {"userid": str(uuid.UUID(int=7)), "username": w.artist, "usericon": "https://a.deviantart.net/avatars/default.gif",
-                       "type": "regular"},
+            "author": {"userid": str(uuid.UUID(int=7)), "username": w.artist, "type": "regular",
+                       "usericon": "https://a.deviantart.net/avatars/default.gif"},
             "stats": {"comments": 0, "favourites": 3}, "published_time": str(w.ts), "allows_comments": True,
             "content": {"src": self.file_url(w), "height": w.size, "width": w.size, "transparency": False,
                         "filesize": len(w.image)},

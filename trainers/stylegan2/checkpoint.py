@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from torch import nn
@@ -31,8 +31,10 @@ def snapshot_stem(run_dir: Path, cur_nimg: int) -> Path:
     return run_dir / f"network-snapshot-{cur_nimg // 1000:06d}"
 
 
-def save_snapshot(stem: Path, nets: dict[str, nn.Module], kwargs: dict[str, dict], meta: dict[str, Any]) -> Path:
-    """Write `<stem>.safetensors` and `<stem>.json`; return the weights path."""
+def save_snapshot(stem: Path, nets: dict[str, nn.Module], kwargs: dict[str, dict], meta: dict[str, Any],
+                  fmt: str = FORMAT) -> Path:
+    """Write `<stem>.safetensors` and `<stem>.json`; return the weights path. `fmt` names the
+    networks' code (another trainer writing this layout gives its own), so loaders can tell them apart."""
     from safetensors.torch import save
 
     tensors = {f"{name}.{k}": v.detach().to("cpu").contiguous().clone()
@@ -40,7 +42,7 @@ def save_snapshot(stem: Path, nets: dict[str, nn.Module], kwargs: dict[str, dict
     weights = stem.with_suffix(".safetensors")
     with atomic_open(weights, "wb") as fh:
         fh.write(save(tensors))
-    write_text(stem.with_suffix(".json"), json.dumps({"format": FORMAT, **meta, "G_kwargs": kwargs["G"],
+    write_text(stem.with_suffix(".json"), json.dumps({"format": fmt, **meta, "G_kwargs": kwargs["G"],
                                                        "D_kwargs": kwargs["D"]}, indent=1))
     return weights
 
@@ -49,8 +51,12 @@ def _sanitize(kwargs: dict) -> dict:
     return {k: _sanitize(v) if isinstance(v, dict) else v for k, v in kwargs.items() if k not in _PERFORMANCE_ONLY}
 
 
-def load_networks(path: str | Path) -> dict[str, dict]:
-    """{'G'|'D'|'G_ema': {'init_kwargs', 'state_dict'}} from a curator snapshot, run folder or official .pkl."""
+def load_networks(path: str | Path, check_kwargs: Callable[[str, Any, Path], dict] = safe_load.check_kwargs
+                  ) -> dict[str, dict]:
+    """{'G'|'D'|'G_ema': {'init_kwargs', 'state_dict'}} from a curator snapshot, run folder or official .pkl.
+
+    `check_kwargs(name, kwargs, source)` validates each network's constructor arguments (another
+    trainer using this file layout passes its own)."""
     path = snapshot_path(Path(path))
     if path.suffix == ".pkl":
         from trainers.stylegan2.tf_pkl import load_any_pkl
@@ -75,7 +81,7 @@ def load_networks(path: str | Path) -> dict[str, dict]:
         key = "D_kwargs" if name == "D" else "G_kwargs"
         if key not in meta:
             raise TrainerError(f"{path.with_suffix('.json')}: no {key}; not a curator snapshot description")
-        out[name] = {"init_kwargs": safe_load.check_kwargs(name, meta[key], path.with_suffix(".json")), "state_dict": sd}
+        out[name] = {"init_kwargs": check_kwargs(name, meta[key], path.with_suffix(".json")), "state_dict": sd}
     return out
 
 

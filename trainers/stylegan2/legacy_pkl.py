@@ -213,6 +213,8 @@ def load_official_pkl(path: str | Path) -> dict:
 def _short(err: BaseException) -> str:
     """The first sentence of an error: torch's loaders append advice to unpickle unsafely, never given here."""
     text = str(err).split("\n")[0]
+    if "weights_only" in text or "Weights only" in text:
+        return "a tensor in it holds something other than tensor data"
     return text.split(" Please file an issue")[0].split("(1) ")[0].strip()[:200] or type(err).__name__
 
 

@@ -146,7 +146,11 @@ def bounded_tensor_rebuild(budget: Budget, rebuild):
         if (not all(isinstance(d, int) and d >= 0 for d in dims + steps + (offset,)) or len(dims) != len(steps)
                 or len(dims) > 8):
             raise TrainerError(f"{budget.source}: tensor with size {size!r}, stride {stride!r}; refusing it")
-        budget.allocation(math.prod(dims) * 8, "a tensor")
+        try:
+            item = int(storage.element_size())
+        except Exception:  # not a typed storage: torch's own checks decide
+            item = 1
+        budget.allocation(math.prod(dims) * item, "a tensor")
         return rebuild(storage, offset, size, stride, *rest)
 
     return make
@@ -306,7 +310,12 @@ class DiscriminatorKwargs(_Kwargs):
 
 def check_kwargs(name: str, kwargs: Any, source: Path | str) -> dict:
     """`kwargs` for network `name` ('G', 'G_ema' or 'D'), checked against the constructor's schema and ranges."""
-    schema = DiscriminatorKwargs if name == "D" else GeneratorKwargs
+    return check_with_schema(DiscriminatorKwargs if name == "D" else GeneratorKwargs, name, kwargs, source,
+                             "not a network this trainer can build")
+
+
+def check_with_schema(schema: type[BaseModel], name: str, kwargs: Any, source: Path | str, otherwise: str) -> dict:
+    """`kwargs` validated by `schema` (fields set by the file only); the first problem in one line ending in `otherwise`."""
     if not isinstance(kwargs, dict):
         raise TrainerError(f"{source}: {name} constructor arguments must be a JSON object, not {type(kwargs).__name__}")
     try:
@@ -315,7 +324,7 @@ def check_kwargs(name: str, kwargs: Any, source: Path | str) -> dict:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise TrainerError(f"{source}: {name} constructor argument {where}: {first['msg'].removeprefix('Value error, ')}"
-                           f" ({exc.error_count()} problem(s)); not a network this trainer can build") from None
+                           f" ({exc.error_count()} problem(s)); {otherwise}") from None
 
 
 def load_state(module: Any, state: dict, name: str, source: Path | str) -> None:

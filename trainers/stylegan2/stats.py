@@ -82,8 +82,8 @@ def read_stats(path: Path) -> list[dict]:
     return records
 
 
-def plot_curves(stats_path: Path, out_dir: Path) -> list[Path]:
-    """One PNG per group of curves in PLOTS, against kimg; groups with no data are skipped."""
+def plot_curves(stats_path: Path, out_dir: Path, plots: dict[str, tuple[str, ...]] = PLOTS) -> list[Path]:
+    """One PNG per group of curves in `plots`, against kimg; groups with no data are skipped."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -92,7 +92,7 @@ def plot_curves(stats_path: Path, out_dir: Path) -> list[Path]:
     records = read_stats(stats_path)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, keys in PLOTS.items():
+    for name, keys in plots.items():
         present = [k for k in keys if any(k in r for r in records)]
         if not present:
             continue

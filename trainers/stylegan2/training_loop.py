@@ -318,13 +318,23 @@ def train(opts: TrainOptions, run_dir: Path, on_tick: Callable[[dict], None] | N
         write_text(run_dir / "transfer.json", json.dumps(asdict(run.transfer), indent=1))
         if on_transfer is not None:
             on_transfer(run.transfer)
+    start_or_resume(run, restore, opts, run_dir, dist)
+    return _loop(run, run_dir, dataset, dist, device, on_tick, workers, on_snapshot)
+
+
+def start_or_resume(run, restore: Callable[[object, dict], None], opts, run_dir: Path, dist: distributed.Dist) -> None:
+    """Continue `run` from run_dir/resume.pt when there is one (a damaged file is one line naming it), else give
+    every rank rank 0's initial weights; then write the run's config.json. Shared by the trainers in this package's
+    run layout (`run` has G, D and G_ema; `restore` puts a resume state into it)."""
+    resume_path = run_dir / checkpoint.RESUME_NAME
     if resume_path.is_file():
         try:
             restore(run, checkpoint.load_resume_state(resume_path))
         except TrainerError:
             raise
         except (KeyError, TypeError, ValueError, RuntimeError, AttributeError, IndexError) as exc:  # shapes, keys, types
-            raise safe_load.damaged_resume(resume_path, f"{type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''}") from None
+            first = str(exc).splitlines()[0][:120] if str(exc) else ""
+            raise safe_load.damaged_resume(resume_path, f"{type(exc).__name__}: {first}") from None
         if dist.world > 1:
             # Only rank 0's generators were saved; give every rank its own fresh stream again.
             torch.manual_seed((opts.seed * 1_000_003 + run.counters.cur_nimg) * dist.world + dist.rank)
@@ -334,7 +344,6 @@ def train(opts: TrainOptions, run_dir: Path, on_tick: Callable[[dict], None] | N
     if dist.is_main:
         run_dir.mkdir(parents=True, exist_ok=True)
         write_text(run_dir / "config.json", json.dumps(opts.model_dump(mode="json"), indent=1))
-    return _loop(run, run_dir, dataset, dist, device, on_tick, workers, on_snapshot)
 
 
 def check_dataset(opts: TrainOptions, dataset: ImageZipDataset, world: int) -> None:

@@ -16,6 +16,7 @@ class DeviantArt(Source):
     # DeviantArt has no rating scale, only a mature flag.
     ratings = {"general": (False, None), "questionable": (True,)}
     rating_field = "is_mature"
+    size_fields = ("content.width", "content.height")  # the image's size, known before download
     post_key = "{deviationid}"  # deviations have no 'id'; '{id}' made every file one archive entry
     # The browse API gives neither licence nor tags; gallery-dl's 'metadata' option adds one
     # /deviation/metadata call per page of 50 results that does.

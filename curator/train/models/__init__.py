@@ -1,0 +1,1 @@
+"""One module per trainer of `curator train --model` (see curator.train.registry)."""

@@ -1,0 +1,209 @@
+"""The YuruGAN training loop: `d_steps` D updates per G update, G EMA, ticks, snapshots, exact resume.
+
+Every minibatch of reals is one D step; every `d_steps`-th also makes one G step. `cur_nimg`
+counts reals shown to D, as the StyleGAN2 loop does, so "the same kimg" means the same number
+of real images for both trainers. A resumed run continues from `run_dir/resume.pt` bit for bit
+(networks with their spectral-norm vectors and batch-norm statistics, optimisers, EMA, RNG).
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import torch
+from torch import nn
+
+from commons.device import resolve_device
+from trainers.stylegan2 import checkpoint as files, distributed
+from trainers.stylegan2.dataset import BatchSequence, ImageZipDataset, batch_loader
+from trainers.stylegan2.grid import grid_inputs, render_grid, save_grid
+from trainers.stylegan2.stats import StatsWriter, TickMeter, plot_curves
+from trainers.stylegan2.training_loop import (LabelPool, SnapshotMetrics, memory_stats, rng_state, run_metrics,
+                                              set_rng_state, start_or_resume)
+from trainers.yurugan.checkpoint import FORMAT, build_network
+from trainers.yurugan.loss import d_loss, g_loss
+from trainers.yurugan.options import YuruGANOptions
+
+PLOTS = {
+    "losses": ("loss_G", "loss_D_real", "loss_D_fake"),
+    "scores": ("scores_real", "scores_fake"),
+    "classifier": ("loss_D_class_real", "loss_D_class_fake", "loss_G_class", "class_acc_real"),
+    "speed": ("sec_per_kimg",),
+}
+
+
+@dataclass
+class Counters:
+    cur_nimg: int = 0
+    cur_tick: int = 0
+    batch_idx: int = 0  # D steps taken
+    tick_start_nimg: int = 0
+
+
+@dataclass
+class Run:
+    options: YuruGANOptions
+    G: nn.Module
+    D: nn.Module
+    G_ema: nn.Module
+    opt_G: torch.optim.Optimizer
+    opt_D: torch.optim.Optimizer
+    counters: Counters = field(default_factory=Counters)
+    last: dict[str, float] = field(default_factory=dict)
+
+
+def build_run(opts: YuruGANOptions, device: torch.device) -> Run:
+    G = build_network("G", opts.generator_kwargs()).train().to(device)
+    D = build_network("D", opts.discriminator_kwargs()).train().to(device)
+    G_ema = copy.deepcopy(G).eval().requires_grad_(False)
+    betas = (opts.beta1, opts.beta2)
+    return Run(opts, G, D, G_ema, torch.optim.Adam(G.parameters(), lr=opts.glr, betas=betas),
+               torch.optim.Adam(D.parameters(), lr=opts.dlr, betas=betas))
+
+
+def _step(opt: torch.optim.Optimizer, module: nn.Module, loss: torch.Tensor, dist: distributed.Dist) -> None:
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    params = [p for p in module.parameters() if p.grad is not None]
+    distributed.average_gradients(params, dist)
+    opt.step()
+
+
+def train_step(run: Run, real: torch.Tensor, real_c: torch.Tensor, label_pool: Callable[[int], torch.Tensor],
+               dist: distributed.Dist) -> None:
+    """One D step on this batch of reals; a G step after every `d_steps`-th; then EMA and counters."""
+    opts, c = run.options, run.counters
+    device = real.device
+    real = real.to(torch.float32) / 127.5 - 1
+    n = real.shape[0]
+    fake_c = label_pool(n).to(device)
+    with torch.no_grad():
+        fake = run.G(torch.randn([n, run.G.z_dim], device=device), fake_c)
+    loss, stats = d_loss(run.D, real, real_c, fake, fake_c, opts.ac_weight)
+    _step(run.opt_D, run.D, loss, dist)
+    if (c.batch_idx + 1) % opts.d_steps == 0:
+        gen_c = label_pool(n).to(device)
+        run.D.requires_grad_(False)
+        loss, g_stats = g_loss(run.D, run.G(torch.randn([n, run.G.z_dim], device=device), gen_c), gen_c, opts.ac_weight)
+        _step(run.opt_G, run.G, loss, dist)
+        run.D.requires_grad_(True)
+        stats.update(g_stats)
+        update_ema(run)
+    run.last = stats
+    c.cur_nimg += opts.batch
+    c.batch_idx += 1
+
+
+@torch.no_grad()
+def update_ema(run: Run) -> None:
+    opts = run.options
+    ema_nimg = opts.ema_kimg * 1000
+    if opts.ema_rampup is not None:
+        ema_nimg = min(ema_nimg, run.counters.cur_nimg * opts.ema_rampup)
+    # Per G step, which comes once per d_steps batches.
+    beta = 0.5 ** (opts.batch * opts.d_steps / max(ema_nimg, 1e-8))
+    for p_ema, p in zip(run.G_ema.parameters(), run.G.parameters()):
+        p_ema.copy_(p.lerp(p_ema, beta))
+    for b_ema, b in zip(run.G_ema.buffers(), run.G.buffers()):
+        b_ema.copy_(b)  # batch-norm statistics and spectral-norm vectors follow G
+
+
+def resume_state(run: Run) -> dict:
+    return {"counters": asdict(run.counters), "G": run.G.state_dict(), "D": run.D.state_dict(),
+            "G_ema": run.G_ema.state_dict(), "opt": {"G": run.opt_G.state_dict(), "D": run.opt_D.state_dict()},
+            "rng": rng_state()}
+
+
+def restore(run: Run, state: dict) -> None:
+    run.counters = Counters(**{k: int(v) for k, v in state["counters"].items()})
+    for name in files.NETWORK_NAMES:
+        getattr(run, name).load_state_dict(state[name])
+    run.opt_G.load_state_dict(state["opt"]["G"])
+    run.opt_D.load_state_dict(state["opt"]["D"])
+    set_rng_state(state["rng"])
+
+
+def check_dataset(opts: YuruGANOptions, dataset: ImageZipDataset) -> None:
+    ch, h, w = dataset.image(0).shape
+    if (ch, h, w) != (opts.img_channels, opts.height, opts.width):
+        raise ValueError(f"{opts.data}: images are {ch}x{h}x{w}, options say {opts.img_channels}x{opts.height}x{opts.width}")
+    if dataset.c_dim != opts.c_dim:
+        raise ValueError(f"{opts.data}: {dataset.c_dim} classes, options say {opts.c_dim}")
+
+
+def train(opts: YuruGANOptions, run_dir: Path, on_tick: Callable[[dict], None] | None = None, workers: int = 0,
+          on_snapshot: SnapshotMetrics | None = None) -> Counters:
+    """Train until `opts.kimg`; continue from `run_dir/resume.pt` when it exists."""
+    opts = opts.model_copy(update={"device": str(resolve_device(opts.device))})
+    device = torch.device(opts.device)
+    dist = distributed.setup(opts.device)
+    dataset = ImageZipDataset(opts.data, mirror=opts.mirror, use_labels=opts.c_dim > 0)
+    check_dataset(opts, dataset)
+    if opts.batch % dist.world:
+        raise ValueError(f"batch {opts.batch} does not split over {dist.world} processes")
+    if opts.manifest_id is None:
+        opts = opts.model_copy(update={"manifest_id": dataset.manifest_id})
+    torch.manual_seed(opts.seed * dist.world + dist.rank)
+    run = build_run(opts, device)
+    start_or_resume(run, restore, opts, run_dir, dist)
+    return _loop(run, run_dir, dataset, dist, device, on_tick, workers, on_snapshot)
+
+
+def _loop(run: Run, run_dir: Path, dataset: ImageZipDataset, dist: distributed.Dist, device: torch.device,
+          on_tick: Callable[[dict], None] | None, workers: int, on_snapshot: SnapshotMetrics | None) -> Counters:
+    opts, c = run.options, run.counters
+    stats = StatsWriter(run_dir) if dist.is_main else None
+    if stats is not None:
+        stats.drop_after(c.cur_tick)
+    grid = grid_inputs(*opts.grid, run.G.z_dim, opts.c_dim)
+    sequence = BatchSequence(dataset, opts.batch // dist.world, seed=opts.seed * dist.world + dist.rank)
+    batches = iter(batch_loader(sequence, c.batch_idx, workers))
+    labels = LabelPool(dataset)
+    meter = TickMeter()
+    tick_start = time.perf_counter()
+    try:
+        while True:
+            real, real_c = next(batches)
+            train_step(run, real.to(device), real_c.to(device), labels, dist)
+            meter.add(run.last)
+            done = c.cur_nimg >= opts.kimg * 1000
+            if not done and c.cur_tick != 0 and c.cur_nimg < c.tick_start_nimg + opts.tick_kimg * 1000:
+                continue
+            seconds = time.perf_counter() - tick_start
+            kimg_done = (c.cur_nimg - c.tick_start_nimg) / 1000
+            record = {"tick": c.cur_tick, "kimg": c.cur_nimg / 1000, "sec_per_tick": seconds,
+                      **({"sec_per_kimg": seconds / kimg_done} if kimg_done else {}),
+                      **meter.means(), **memory_stats(device)}
+            c.cur_tick += 1  # before the snapshot, so that a resumed run starts at the next tick
+            c.tick_start_nimg = c.cur_nimg
+            if stats is not None:
+                stats.append(record)
+            if dist.is_main and (done or record["tick"] % opts.snap == 0):
+                weights = write_snapshot(run, run_dir, dataset, grid)
+                if opts.metrics and on_snapshot is not None:
+                    run_metrics(run, weights, run_dir, device, on_snapshot)
+                files.save_resume_state(run_dir / files.RESUME_NAME, resume_state(run))
+            if on_tick is not None:
+                on_tick(record)
+            tick_start = time.perf_counter()
+            if done:
+                return c
+    finally:
+        if stats is not None:
+            stats.close()
+
+
+def write_snapshot(run: Run, run_dir: Path, dataset: ImageZipDataset, grid: tuple[torch.Tensor, torch.Tensor]) -> Path:
+    opts, c = run.options, run.counters
+    meta = {"cur_nimg": c.cur_nimg, "manifest_id": dataset.manifest_id, "class_names": dataset.class_names,
+            "options": opts.model_dump(mode="json")}
+    kwargs = {"G": opts.generator_kwargs(), "D": opts.discriminator_kwargs()}
+    weights = files.save_snapshot(files.snapshot_stem(run_dir, c.cur_nimg),
+                                  {"G": run.G, "D": run.D, "G_ema": run.G_ema}, kwargs, meta, fmt=FORMAT)
+    save_grid(render_grid(run.G_ema, *grid, cols=opts.grid[0]), run_dir / f"fakes{c.cur_nimg // 1000:06d}.png")
+    plot_curves(run_dir / "stats.jsonl", run_dir / "plots", PLOTS)
+    return weights
