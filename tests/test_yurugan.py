@@ -208,6 +208,37 @@ def test_resume_after_a_kill_matches_an_uninterrupted_run_bit_for_bit(run_a, con
     assert ticks == list(range(6))
 
 
+def test_resume_after_sigkill_matches_an_uninterrupted_run_bit_for_bit(run_a, cond_set, tmp_path):
+    """A real kill -9 of the training process (no exception handlers, no atexit) right after a tick."""
+    import os
+    import subprocess
+    import sys
+
+    from trainers.yurugan.training_loop import train
+
+    run_b = tmp_path / "B"
+    script = tmp_path / "killed.py"
+    script.write_text(f"""
+import os, signal, torch
+torch.set_num_threads(1)
+from trainers.yurugan.options import YuruGANOptions
+from trainers.yurugan.training_loop import train
+def kill(record):
+    if record["tick"] == 3:  # after the snapshot at tick 2, mid-run
+        os.kill(os.getpid(), signal.SIGKILL)
+opts = YuruGANOptions(data=r"{cond_set}", height=32, width=32, c_dim=3, kimg=0.08, device="cpu", **{TINY!r})
+train(opts, __import__("pathlib").Path(r"{run_b}"), on_tick=kill)
+""")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=240, env=env)
+    assert done.returncode == -9, done.stderr[-3000:]
+    resumed = train(tiny(cond_set, 0.08), run_b)
+    assert (resumed.cur_nimg, resumed.batch_idx) == (80, 20)
+    a = load_file(str(run_a / "network-snapshot-000000.safetensors"))
+    b = load_file(str(run_b / "network-snapshot-000000.safetensors"))
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
 def test_generator_loads_and_makes_each_class(run_a):
     from trainers.yurugan.checkpoint import load_generator
 
