@@ -359,11 +359,35 @@ def check_dataset(opts: TrainOptions, dataset: ImageZipDataset, world: int) -> N
 
 def _loop(run: Run, run_dir: Path, dataset: ImageZipDataset, dist: distributed.Dist, device: torch.device,
           on_tick: Callable[[dict], None] | None, workers: int, on_snapshot: SnapshotMetrics | None) -> Counters:
+    steps = TrainerSteps(train_step, lambda r: r.loss.last, _tick_fields, write_snapshot, resume_state)
+    return run_ticks(run, steps, run_dir, dataset, dist, device, on_tick, workers, on_snapshot)
+
+
+def _tick_fields(run: Run) -> dict:
+    return {"augment_p": augment_p(run), "apa_p": float(run.augment.apa.p) if run.augment.apa is not None else None}
+
+
+@dataclass(frozen=True)
+class TrainerSteps:
+    """What differs between the trainers that share `run_ticks`; each takes the trainer's run object."""
+
+    train_step: Callable  # (run, real, real_c, label_pool, dist) -> None: one optimisation step
+    last: Callable  # (run) -> dict: the last step's numbers, averaged per tick
+    tick_fields: Callable  # (run) -> dict: the trainer's own fields of a tick record (None: left out)
+    write_snapshot: Callable  # (run, run_dir, dataset, grid) -> Path of the weights
+    resume_state: Callable  # (run) -> dict for resume.pt
+
+
+def run_ticks(run, steps: TrainerSteps, run_dir: Path, dataset: ImageZipDataset, dist: distributed.Dist,
+              device: torch.device, on_tick: Callable[[dict], None] | None, workers: int,
+              on_snapshot: SnapshotMetrics | None) -> Counters:
+    """Train in ticks until `opts.kimg`: batches in a resumable order, a stats record per tick, and every
+    `opts.snap` ticks (and at the end) a snapshot, its metrics and the resume state."""
     opts, c = run.options, run.counters
     stats = StatsWriter(run_dir) if dist.is_main else None
     if stats is not None:
         stats.drop_after(c.cur_tick)
-    grid = grid_inputs(*opts.grid, opts.z_dim, opts.c_dim)
+    grid = grid_inputs(*opts.grid, run.G.z_dim, opts.c_dim)
     sequence = BatchSequence(dataset, opts.batch // dist.world, seed=opts.seed * dist.world + dist.rank)
     batches = iter(batch_loader(sequence, c.batch_idx, workers))
     labels = LabelPool(dataset)
@@ -372,19 +396,27 @@ def _loop(run: Run, run_dir: Path, dataset: ImageZipDataset, dist: distributed.D
     try:
         while True:
             real, real_c = next(batches)
-            train_step(run, real.to(device), real_c.to(device), labels, dist)
-            meter.add(run.loss.last)
+            steps.train_step(run, real.to(device), real_c.to(device), labels, dist)
+            meter.add(steps.last(run))
             done = c.cur_nimg >= opts.kimg * 1000
             if not done and c.cur_tick != 0 and c.cur_nimg < c.tick_start_nimg + opts.tick_kimg * 1000:
                 continue
-            record = _tick_record(run, meter, time.perf_counter() - tick_start, device)
+            seconds = time.perf_counter() - tick_start
+            kimg_done = (c.cur_nimg - c.tick_start_nimg) / 1000
+            record = {"tick": c.cur_tick, "kimg": c.cur_nimg / 1000, "sec_per_tick": seconds,
+                      "sec_per_kimg": seconds / kimg_done if kimg_done else None, **steps.tick_fields(run),
+                      **meter.means(), **memory_stats(device)}
+            record = {k: v for k, v in record.items() if v is not None}
             # Counters advance before the snapshot so that a resumed run starts at the next tick.
             c.cur_tick += 1
             c.tick_start_nimg = c.cur_nimg
             if stats is not None:
                 stats.append(record)
             if dist.is_main and (done or record["tick"] % opts.snap == 0):
-                _snapshot(run, run_dir, dataset, grid, device, on_snapshot)
+                weights = steps.write_snapshot(run, run_dir, dataset, grid)
+                if opts.metrics and on_snapshot is not None:
+                    run_metrics(run, weights, run_dir, device, on_snapshot)
+                checkpoint.save_resume_state(run_dir / checkpoint.RESUME_NAME, steps.resume_state(run))
             if on_tick is not None:
                 on_tick(record)
             tick_start = time.perf_counter()
@@ -393,22 +425,3 @@ def _loop(run: Run, run_dir: Path, dataset: ImageZipDataset, dist: distributed.D
     finally:
         if stats is not None:
             stats.close()
-
-
-def _snapshot(run: Run, run_dir: Path, dataset: ImageZipDataset, grid, device: torch.device,
-              on_snapshot: SnapshotMetrics | None) -> None:
-    weights = write_snapshot(run, run_dir, dataset, grid)
-    if run.options.metrics and on_snapshot is not None:
-        run_metrics(run, weights, run_dir, device, on_snapshot)
-    checkpoint.save_resume_state(run_dir / checkpoint.RESUME_NAME, resume_state(run))
-
-
-def _tick_record(run: Run, meter: TickMeter, seconds: float, device: torch.device) -> dict:
-    c = run.counters
-    kimg_done = (c.cur_nimg - c.tick_start_nimg) / 1000
-    record = {"tick": c.cur_tick, "kimg": c.cur_nimg / 1000, "sec_per_tick": seconds,
-              "sec_per_kimg": seconds / kimg_done if kimg_done else None, "augment_p": augment_p(run),
-              "apa_p": float(run.augment.apa.p) if run.augment.apa is not None else None}
-    record.update(meter.means())
-    record.update(memory_stats(device))
-    return {k: v for k, v in record.items() if v is not None}

@@ -9,7 +9,6 @@ of real images for both trainers. A resumed run continues from `run_dir/resume.p
 from __future__ import annotations
 
 import copy
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -19,11 +18,11 @@ from torch import nn
 
 from commons.device import resolve_device
 from trainers.stylegan2 import checkpoint as files, distributed
-from trainers.stylegan2.dataset import BatchSequence, ImageZipDataset, batch_loader
-from trainers.stylegan2.grid import grid_inputs, render_grid, save_grid
-from trainers.stylegan2.stats import StatsWriter, TickMeter, plot_curves
-from trainers.stylegan2.training_loop import (LabelPool, SnapshotMetrics, memory_stats, rng_state, run_metrics,
-                                              set_rng_state, start_or_resume)
+from trainers.stylegan2.dataset import ImageZipDataset
+from trainers.stylegan2.grid import render_grid, save_grid
+from trainers.stylegan2.stats import plot_curves
+from trainers.stylegan2.training_loop import (SnapshotMetrics, TrainerSteps, rng_state, run_ticks, set_rng_state,
+                                              start_or_resume)
 from trainers.yurugan.checkpoint import FORMAT, build_network
 from trainers.yurugan.loss import d_loss, g_loss
 from trainers.yurugan.options import YuruGANOptions
@@ -155,46 +154,8 @@ def train(opts: YuruGANOptions, run_dir: Path, on_tick: Callable[[dict], None] |
 
 def _loop(run: Run, run_dir: Path, dataset: ImageZipDataset, dist: distributed.Dist, device: torch.device,
           on_tick: Callable[[dict], None] | None, workers: int, on_snapshot: SnapshotMetrics | None) -> Counters:
-    opts, c = run.options, run.counters
-    stats = StatsWriter(run_dir) if dist.is_main else None
-    if stats is not None:
-        stats.drop_after(c.cur_tick)
-    grid = grid_inputs(*opts.grid, run.G.z_dim, opts.c_dim)
-    sequence = BatchSequence(dataset, opts.batch // dist.world, seed=opts.seed * dist.world + dist.rank)
-    batches = iter(batch_loader(sequence, c.batch_idx, workers))
-    labels = LabelPool(dataset)
-    meter = TickMeter()
-    tick_start = time.perf_counter()
-    try:
-        while True:
-            real, real_c = next(batches)
-            train_step(run, real.to(device), real_c.to(device), labels, dist)
-            meter.add(run.last)
-            done = c.cur_nimg >= opts.kimg * 1000
-            if not done and c.cur_tick != 0 and c.cur_nimg < c.tick_start_nimg + opts.tick_kimg * 1000:
-                continue
-            seconds = time.perf_counter() - tick_start
-            kimg_done = (c.cur_nimg - c.tick_start_nimg) / 1000
-            record = {"tick": c.cur_tick, "kimg": c.cur_nimg / 1000, "sec_per_tick": seconds,
-                      **({"sec_per_kimg": seconds / kimg_done} if kimg_done else {}),
-                      **meter.means(), **memory_stats(device)}
-            c.cur_tick += 1  # before the snapshot, so that a resumed run starts at the next tick
-            c.tick_start_nimg = c.cur_nimg
-            if stats is not None:
-                stats.append(record)
-            if dist.is_main and (done or record["tick"] % opts.snap == 0):
-                weights = write_snapshot(run, run_dir, dataset, grid)
-                if opts.metrics and on_snapshot is not None:
-                    run_metrics(run, weights, run_dir, device, on_snapshot)
-                files.save_resume_state(run_dir / files.RESUME_NAME, resume_state(run))
-            if on_tick is not None:
-                on_tick(record)
-            tick_start = time.perf_counter()
-            if done:
-                return c
-    finally:
-        if stats is not None:
-            stats.close()
+    steps = TrainerSteps(train_step, lambda r: r.last, lambda r: {}, write_snapshot, resume_state)
+    return run_ticks(run, steps, run_dir, dataset, dist, device, on_tick, workers, on_snapshot)
 
 
 def write_snapshot(run: Run, run_dir: Path, dataset: ImageZipDataset, grid: tuple[torch.Tensor, torch.Tensor]) -> Path:
