@@ -143,22 +143,30 @@ def misplaced_objects(data: Any) -> list[tuple[str, Any]]:
     return out
 
 
-def load(path: str | os.PathLike[str], check_id: bool = True) -> Manifest:
+def read_json(path: str | os.PathLike[str]) -> Any:
+    """A manifest file's JSON, with every way it can fail to be read or parsed said in one line."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ManifestError(f"{path}: no such manifest") from None
+        raise ManifestError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ManifestError(f"{path}: a folder; give a manifest .json file") from None
     except UnicodeDecodeError as exc:
         raise ManifestError(f"{path}: not UTF-8 text (byte {exc.start}); not a manifest") from None
     except OSError as exc:
         raise ManifestError(f"{path}: cannot read ({exc.strerror})") from None
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ManifestError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
     except RecursionError:
         raise ManifestError(f"{path}: not a manifest (JSON nested too deeply)") from None
+
+
+def load(path: str | os.PathLike[str], check_id: bool = True) -> Manifest:
+    path = Path(path)
+    data = read_json(path)
     manifest = parse(data, str(path))
     if check_id and manifest.id is not None and manifest.id != content_id(manifest):
         raise ManifestError(f"{path}: content does not match its id {manifest.id[:12]} (edited by hand?)")

@@ -100,19 +100,7 @@ def validate(path: Path = typer.Argument(..., help="Manifest JSON file.")) -> No
     """Check a file against the shipped JSON Schema and its content id."""
     from manifests import io, schema
 
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CuratorError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise CuratorError(f"{path}: a folder; give a manifest .json file") from None
-    except UnicodeDecodeError as exc:
-        raise CuratorError(f"{path}: not UTF-8 text (byte {exc.start}); not a manifest") from None
-    except OSError as exc:
-        raise CuratorError(f"{path}: cannot read ({exc.strerror})") from None
-    except (json.JSONDecodeError, RecursionError) as exc:
-        where = f"line {exc.lineno}: {exc.msg}" if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
-        raise CuratorError(f"{path}: not valid JSON ({where})") from None
+    data = io.read_json(path)
     problems = schema.errors(data) + [f"item {i}: object {o!r} is not objects/xx/<its id>" for i, o in io.misplaced_objects(data)]
     if problems:
         for p in problems[:20]:
