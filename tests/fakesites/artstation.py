@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 from fakesites.proxy import Reply, Request
+from fakesites.site import FakeSite
 from fakesites.works import Work
 
 CDN = "cdna.artstation.com"
 
 
-class ArtStation:
+class ArtStation(FakeSite):
     name = "artstation"
     hosts = ("www.artstation.com", CDN)
     api_key = "www.artstation.com/api/v2/search/projects.json"
@@ -49,13 +50,9 @@ class ArtStation:
                 "url": self.file_url(w), "artist": w.artist, "title": w.title, "tags": w.tags, "licence": None,
                 "posted": w.posted_iso, "query": query, "rating": "general"}
 
-    def query(self, tag: str) -> str:
-        return tag
-
     def handle(self, req: Request) -> Reply:
-        key = req.host + req.path
-        if key in self.files:
-            return Reply(200, self.files[key].image, "image/png")
+        if (file := self.file_reply(req)) is not None:
+            return file
         if req.path == "/api/v2/csrf_protection/token.json" and req.method == "POST":
             return Reply.of_json({"public_csrf_token": "csrf123"})
         if req.path == "/api/v2/search/projects.json" and req.method == "POST":

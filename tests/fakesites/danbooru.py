@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from fakesites.proxy import Reply, Request
+from fakesites.site import FakeSite
 from fakesites.works import Work, search
 
 RATING = {False: "g", True: "e"}
 
 
-class Danbooru:
+class Danbooru(FakeSite):
     name = "danbooru"
     hosts = ("danbooru.donmai.us", "cdn.donmai.us")
     api_key = "danbooru.donmai.us/posts.json"
@@ -38,13 +39,9 @@ class Danbooru:
                 "artist": w.artist, "title": None, "tags": sorted(w.tags + [w.artist]), "licence": None,
                 "posted": w.posted_iso, "query": query, "rating": "general"}
 
-    def query(self, tag: str) -> str:
-        return tag
-
     def handle(self, req: Request) -> Reply:
-        key = req.host + req.path
-        if key in self.files:
-            return Reply(200, self.files[key].image, "image/png")
+        if (file := self.file_reply(req)) is not None:
+            return file
         if req.path != "/posts.json":
             return Reply(404, b"{}")
         tags = [t for t in (req.arg("tags") or "").split() if not t.startswith("order:")]

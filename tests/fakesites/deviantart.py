@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 from fakesites.proxy import Reply, Request
+from fakesites.site import FakeSite
 from fakesites.works import Work
 
 WIXMP = "images-wixmp-ed30a86b8c4ca887773594c2.wixmp.com"
@@ -13,7 +14,7 @@ LICENCES = ["No License", "Creative Commons Attribution-Noncommercial-No Derivat
 INDEX0 = 900000000  # above gallery-dl's 'intermediary' cut-off, so the served URL is the one fetched
 
 
-class DeviantArt:
+class DeviantArt(FakeSite):
     name = "deviantart"
     hosts = ("www.deviantart.com", WIXMP)
     api_key = "www.deviantart.com/api/v1/oauth2/browse/tags"
@@ -60,13 +61,9 @@ class DeviantArt:
                 "title": w.title, "tags": w.tags, "licence": self.licence(w), "posted": w.posted_iso,
                 "query": query, "rating": "general"}
 
-    def query(self, tag: str) -> str:
-        return tag
-
     def handle(self, req: Request) -> Reply:
-        key = req.host + req.path
-        if key in self.files:
-            return Reply(200, self.files[key].image, "image/png")
+        if (file := self.file_reply(req)) is not None:
+            return file
         if req.path == "/oauth2/token" and req.method == "POST":
             self.tokens += 1
             return Reply.of_json({"access_token": f"token{self.tokens}", "token_type": "Bearer", "expires_in": 3600,

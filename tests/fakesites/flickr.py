@@ -4,6 +4,7 @@ api.flickr.com (page/pages), licence ids in `extras`; files on live.staticflickr
 from __future__ import annotations
 
 from fakesites.proxy import Reply, Request
+from fakesites.site import FakeSite
 from fakesites.works import Work
 
 STATIC = "live.staticflickr.com"
@@ -12,7 +13,7 @@ SITE_KEY = "0123456789abcdef0123456789abcdef"
 LICENCE_IDS = {4: "CC BY 2.0", 9: "CC0 1.0", 5: "CC BY-SA 2.0", 0: "All Rights Reserved", 10: "Public Domain Mark 1.0"}
 
 
-class Flickr:
+class Flickr(FakeSite):
     name = "flickr"
     hosts = ("www.flickr.com", "api.flickr.com", STATIC)
     api_key = "api.flickr.com/services/rest/"
@@ -50,13 +51,10 @@ class Flickr:
                 "url": self.file_url(w), "artist": w.artist, "title": w.title, "tags": w.tags,
                 "licence": LICENCE_IDS[self.licence_id(w)], "posted": w.posted_iso, "query": query, "rating": None}
 
-    def query(self, tag: str) -> str:
-        return tag
-
     def handle(self, req: Request) -> Reply:
         key = req.host + req.path
-        if key in self.files:
-            return Reply(200, self.files[key].image, "image/png")
+        if (file := self.file_reply(req)) is not None:
+            return file
         if key == "www.flickr.com/photos/":
             return Reply(200, f'<script>root.YUI_config.flickr.api.site_key = "{SITE_KEY}";</script>'.encode(), "text/html")
         if key != "api.flickr.com/services/rest/":

@@ -4,13 +4,14 @@ least half full (gallery-dl asks for 100); files on img3.gelbooru.com."""
 from __future__ import annotations
 
 from fakesites.proxy import Reply, Request
+from fakesites.site import FakeSite
 from fakesites.works import Work
 
 IMG = "img3.gelbooru.com"
 API_KEY, USER_ID = "fakekey", "12345"
 
 
-class Gelbooru:
+class Gelbooru(FakeSite):
     name = "gelbooru"
     hosts = ("gelbooru.com", IMG)
     api_key = "gelbooru.com/index.php"
@@ -45,13 +46,10 @@ class Gelbooru:
                 "url": self.file_url(w), "artist": None, "title": None, "tags": sorted(w.tags + [w.artist]),
                 "licence": None, "posted": w.posted_iso, "query": query, "rating": "general"}
 
-    def query(self, tag: str) -> str:
-        return tag
-
     def handle(self, req: Request) -> Reply:
         key = req.host + req.path
-        if key in self.files:
-            return Reply(200, self.files[key].image, "image/png")
+        if (file := self.file_reply(req)) is not None:
+            return file
         if key != "gelbooru.com/index.php" or req.arg("page") != "dapi":
             return Reply(404, b"", "text/html")
         if (req.arg("api_key"), req.arg("user_id")) != (API_KEY, USER_ID):

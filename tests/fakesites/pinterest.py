@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 
 from fakesites.proxy import Reply, Request
+from fakesites.site import FakeSite
 from fakesites.works import Work
 
 PINIMG = "i.pinimg.com"
 SESSION = "fake-session"
 
 
-class Pinterest:
+class Pinterest(FakeSite):
     name = "pinterest"
     hosts = ("www.pinterest.com", PINIMG)
     api_key = "www.pinterest.com/resource/BaseSearchResource/get/"
@@ -43,13 +44,9 @@ class Pinterest:
                 "artist": w.artist, "title": w.title, "tags": [], "licence": None, "posted": w.posted_iso,
                 "query": query, "rating": None}
 
-    def query(self, tag: str) -> str:
-        return tag
-
     def handle(self, req: Request) -> Reply:
-        key = req.host + req.path
-        if key in self.files:
-            return Reply(200, self.files[key].image, "image/png")
+        if (file := self.file_reply(req)) is not None:
+            return file
         if req.path != "/resource/BaseSearchResource/get/":
             return Reply(404, b"", "text/html")
         if f"_pinterest_sess={SESSION}" not in req.headers.get("cookie", ""):

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 from fakesites.proxy import Reply, Request
+from fakesites.site import FakeSite
 from fakesites.works import Work
 
 REFRESH_TOKEN = "fake-refresh-token"
 
 
-class Pixiv:
+class Pixiv(FakeSite):
     name = "pixiv"
     hosts = ("oauth.secure.pixiv.net", "app-api.pixiv.net", "i.pximg.net")
     api_key = "app-api.pixiv.net/v1/search/illust"

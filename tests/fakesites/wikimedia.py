@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from fakesites.proxy import Reply, Request
+from fakesites.site import FakeSite
 from fakesites.works import Work
 
 LICENCES = ["CC BY-SA 4.0", "CC0", "Public domain", "CC BY 2.0", "CC BY-SA 3.0"]
 
 
-class Wikimedia:
+class Wikimedia(FakeSite):
     name = "wikimedia"
     hosts = ("commons.wikimedia.org", "upload.wikimedia.org")
     api_key = "commons.wikimedia.org/w/api.php"
@@ -67,9 +68,8 @@ class Wikimedia:
         return {"elf": "Elves in art", "mascot": "Category:Mascots"}[tag]
 
     def handle(self, req: Request) -> Reply:
-        key = req.host + req.path
-        if key in self.files:
-            return Reply(200, self.files[key].image, "image/png")
+        if (file := self.file_reply(req)) is not None:
+            return file
         if req.path != "/w/api.php" or req.arg("action") != "query":
             return Reply(404, b"{}")
         if req.arg("gcmtype") == "subcat":
