@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable
-from importlib import metadata
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
+
 
 class Registry(Generic[T]):
     def __init__(self, modules: Iterable[str] = (), group: str | None = None) -> None:
@@ -34,8 +34,12 @@ class Registry(Generic[T]):
         for module in self._modules:
             importlib.import_module(module)
 
-    def _plugins(self) -> dict[str, metadata.EntryPoint]:
-        return {ep.name: ep for ep in metadata.entry_points(group=self._group)} if self._group else {}
+    def _plugins(self) -> dict[str, Any]:
+        if not self._group:
+            return {}
+        from importlib import metadata  # only for a lookup: a process that names no plug-in never pays its import
+
+        return {ep.name: ep for ep in metadata.entry_points(group=self._group)}
 
     def names(self) -> list[str]:
         self._load()

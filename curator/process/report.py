@@ -4,10 +4,15 @@
 reason; `write_contact_sheets` draws, into `reports/process-<id12>/`, one PNG per rejection
 reason and one per detector: up to `SAMPLE` thumbnails, each with the number that decided it
 (the reason's score, or the detection's probability or score) underneath.
+
+The workers make each crop's thumbnail (`thumbnail_bytes`) while the crop is still in memory, so a
+cold run draws its sheets without decoding crops again; items without one (sources rejected
+before the workers, results from the cache) are decoded from the store.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import random
@@ -17,10 +22,14 @@ from pathlib import Path
 
 import numpy as np
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
+
+from typing import TYPE_CHECKING
 
 from commons.atomic import write_bytes
-from manifests import Item, Manifest
+
+if TYPE_CHECKING:  # workers import this module for `thumbnail_bytes`: not the manifest models
+    from manifests import Item, Manifest
 
 STAGE = "process"
 SUBJECT_KINDS = ("subject", "head", "centre")
@@ -57,8 +66,21 @@ def report_dir(root: Path, manifest: Manifest) -> Path:
     return Path(root) / "reports" / f"process-{(manifest.id or 'unsaved')[:12]}"
 
 
-def write_contact_sheets(root: Path, manifest: Manifest, seed: int = 0) -> list[Path]:
-    """One sheet per rejection reason of this stage and per detector that gave crops; returns their paths."""
+def thumbnail_bytes(rgb: np.ndarray) -> bytes:
+    """A crop's tile image, as a small JPEG: what the sheets show, at a few kilobytes per crop."""
+    img = Image.fromarray(rgb)
+    img.thumbnail((TILE - 6, TILE - 6), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=90)
+    return buf.getvalue()
+
+
+def write_contact_sheets(root: Path, manifest: Manifest, seed: int = 0,
+                         thumbnails: dict[str, bytes] | None = None) -> list[Path]:
+    """One sheet per rejection reason of this stage and per detector that gave crops; returns their paths.
+
+    `thumbnails` maps item ids to `thumbnail_bytes` the workers made; other items are decoded.
+    """
     groups: dict[str, list[tuple[Item, str]]] = {}
     for item in manifest.items:
         for reason in item.reasons:
@@ -80,9 +102,13 @@ def write_contact_sheets(root: Path, manifest: Manifest, seed: int = 0) -> list[
     for name, members in sorted(groups.items()):
         sample = members if len(members) <= SAMPLE else rng.sample(members, SAMPLE)
         jobs.append((out_dir / f"{_safe(name)}.png", name, len(members), sample))
+    # An item can be on two sheets (its detector's and its rejection's): one tile each.
+    unique = {item.id: item for *_, sample in jobs for item, _ in sample}
+    known = thumbnails or {}
     # Threads: decoding, resizing and encoding release the GIL, and the sheets are independent.
     with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
-        sheets = list(pool.map(lambda job: _sheet(root, *job[1:]), jobs))
+        tiles = dict(zip(unique, pool.map(lambda item: _thumbnail(root, item, known.get(item.id)), unique.values())))
+        sheets = list(pool.map(lambda job: _sheet(tiles, *job[1:]), jobs))
     paths = []
     for (path, *_), data in zip(jobs, sheets):
         # Not synced one by one: a report is redrawn from the manifest whenever it is missing.
@@ -96,26 +122,35 @@ def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
 
 
-def _sheet(root: Path, title: str, total: int, sample: list[tuple[Item, str]]) -> bytes:
+def _sheet(tiles: dict[str, Image.Image], title: str, total: int, sample: list[tuple[Item, str]]) -> bytes:
     rows = max(1, -(-len(sample) // COLUMNS))
     head = 22
     sheet = Image.new("RGB", (COLUMNS * TILE, head + rows * (TILE + CAPTION)), (255, 255, 255))
     draw = ImageDraw.Draw(sheet)
-    draw.text((6, 5), f"{title}: {len(sample)} of {total}", fill=(0, 0, 0))
+    font = _font()
+    draw.text((6, 5), f"{title}: {len(sample)} of {total}", fill=(0, 0, 0), font=font)
     for i, (item, caption) in enumerate(sample):
         x, y = (i % COLUMNS) * TILE, head + (i // COLUMNS) * (TILE + CAPTION)
-        thumb = _thumbnail(root, item)
+        thumb = tiles[item.id]
         sheet.paste(thumb, (x + (TILE - thumb.width) // 2, y + (TILE - thumb.height) // 2))
-        draw.text((x + 3, y + TILE + 1), caption[:18], fill=(0, 0, 0))
-        draw.text((x + 3, y + TILE + 12), item.id[:10], fill=(120, 120, 120))
+        draw.text((x + 3, y + TILE + 1), caption[:18], fill=(0, 0, 0), font=font)
+        draw.text((x + 3, y + TILE + 12), item.id[:10], fill=(120, 120, 120), font=font)
     from curator.process.worker import encode_png
 
     return encode_png(np.asarray(sheet))
 
 
-def _thumbnail(root: Path, item: Item) -> Image.Image:
+@lru_cache(maxsize=1)
+def _font() -> ImageFont.ImageFont:
+    # Pillow's bitmap font: captions are a few short labels, and it draws them ten times faster than FreeType.
+    return ImageFont.load_default_imagefont()
+
+
+def _thumbnail(root: Path, item: Item, made: bytes | None = None) -> Image.Image:
     """The item's image on a checkerboard (so transparency shows), or a grey tile saying why there is none."""
     side = TILE - 6
+    if made is not None:
+        return Image.open(io.BytesIO(made)).convert("RGB")
     try:
         if item.object is None:
             raise OSError("bytes not kept")
@@ -126,7 +161,7 @@ def _thumbnail(root: Path, item: Item) -> Image.Image:
         img = img.convert("RGBA" if transparent else "RGB")
     except Exception as exc:  # noqa: BLE001 - a broken source is exactly what a rejection sheet shows
         tile = Image.new("RGB", (side, side), (200, 200, 200))
-        ImageDraw.Draw(tile).text((4, side // 2 - 6), f"no image: {type(exc).__name__}"[:17], fill=(90, 0, 0))
+        ImageDraw.Draw(tile).text((4, side // 2 - 6), f"no image: {type(exc).__name__}"[:17], fill=(90, 0, 0), font=_font())
         return tile
     if img.mode == "RGB":  # crops and opaque sources: nothing to show through
         return img

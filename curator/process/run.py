@@ -114,11 +114,14 @@ def _process_manifest(ws: Workspace, ref: str | None, on_progress: Callable[[int
         detections, results = cache.layer("detect", detect_key), cache.layer("result", result_key)
         done, tasks = _plan(ws, parent, results, detections, thresholds_of(cfg))
         n_cached = len(done)
+        thumbnails: dict[str, bytes] = {}
         for result in _run(tasks, settings, workers or cfg.workers or os.cpu_count() or 1, on_progress):
             if result.detection is not None:
                 detections.put(result.source_id, result.detection)
             if not (result.error and result.error[0] == "process_failed"):  # a crash may be transient: retry next run
                 results.put(result.source_id, result.to_json())
+            thumbnails.update(result.thumbnails)
+            result.thumbnails = {}
             done[result.source_id] = result
     finally:  # keep what was finished, also when interrupted
         cache.close()  # also syncs the crops to disk, once, before the manifest below names them
@@ -130,7 +133,7 @@ def _process_manifest(ws: Workspace, ref: str | None, on_progress: Callable[[int
         if item.detection is not None and item.derived_from is not None:
             out.detectors[item.detection.detector] = out.detectors.get(item.detection.detector, 0) + 1
     out.yields = report.yields(parent, manifest)
-    report.write_contact_sheets(ws.root, manifest)
+    report.write_contact_sheets(ws.root, manifest, thumbnails=thumbnails)
     out.report_dir = report.report_dir(ws.root, manifest)
     return out
 

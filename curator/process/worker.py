@@ -14,6 +14,7 @@ from curator.imageio import ImageRejected, decode_rgba, flatten
 from curator.process import hashing
 from curator.process.crop import CropSpec, Padding, Region, cut, padding_for, region_for
 from curator.process.detect import Candidate, ChainResult, DetectorChain
+from curator.process.report import thumbnail_bytes
 from curator.process.scores import crop_scores
 from curator.store import ObjectStore
 from detectors.base import Box
@@ -69,11 +70,14 @@ class SourceResult:
     error: tuple[str, str] | None = None  # (reason code, detail) when no crop came out
     hashes: dict[str, str] = field(default_factory=dict)  # of the decoded source: what duplicates are found by
     sharpness: float = 0.0  # of the source, to choose a duplicate group's keeper
+    thumbnails: dict[str, bytes] = field(default_factory=dict)  # crop id -> contact-sheet tile; this run only, not cached
 
     def to_json(self) -> dict:
         # Shallow copies suffice (the values are already plain JSON types) and cost a tenth of
         # `asdict`, which deep-copies every nested list in the main process.
-        return {**vars(self), "crops": [dict(vars(c)) for c in self.crops]}
+        out = {**vars(self), "crops": [dict(vars(c)) for c in self.crops]}
+        del out["thumbnails"]
+        return out
 
     @classmethod
     def from_json(cls, data: dict) -> "SourceResult":
@@ -156,10 +160,10 @@ class Worker:
         result.detector, result.detection = chain.detector, _boxes_to_json(chain)
         chosen, result.error = select(chain.chosen, self.settings.faces)
         padding = padding_for(rgb, alpha, self.settings.crop)
-        result.crops = [self._crop(rgb, cand, padding) for cand in chosen]
+        result.crops = [self._crop(rgb, cand, padding, result.thumbnails) for cand in chosen]
         return result
 
-    def _crop(self, rgb: np.ndarray, cand: Candidate, padding: Padding) -> CropRecord:
+    def _crop(self, rgb: np.ndarray, cand: Candidate, padding: Padding, thumbnails: dict[str, bytes]) -> CropRecord:
         spec, box = self.settings.crop, cand.box
         region: Region = region_for(box, spec)
         crop = np.asarray(cut(rgb, region, spec, padding))
@@ -169,6 +173,8 @@ class Worker:
         data = encode_png(crop)
         # No fsync per crop (it cost more than the crop): the stage syncs once before its cache and manifest name them.
         oid = self.store.put_bytes(data, durable=False)
+        # Made here, from pixels in memory, so that the report does not decode the crop again.
+        thumbnails[oid] = thumbnail_bytes(crop)
         scores = {"face_size": round(min(box.width, box.height), 2), **crop_scores(crop)}
         return CropRecord(
             id=oid, bytes=len(data), box=[round(v, 2) for v in (box.x0, box.y0, box.x1, box.y1)], kind=box.kind,
