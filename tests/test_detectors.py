@@ -68,7 +68,7 @@ def test_plugin_from_entry_point(monkeypatch):
         def load(self):
             return Fixed
 
-    monkeypatch.setattr("commons.registry.metadata.entry_points",
+    monkeypatch.setattr("importlib.metadata.entry_points",
                         lambda group: [EP()] if group == "curator.detectors" else [])
     assert "fixed" in available()
     assert create("fixed", DetectorSettings(min_size=40)).detect(np.zeros((8, 8, 3), np.uint8))[0].x1 == 40
