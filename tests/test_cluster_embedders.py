@@ -9,10 +9,10 @@ import pytest
 import torch
 from PIL import Image
 
+from commons import weights
 from curator.cluster.cache import EmbeddingCache
 from curator.cluster.embed import embed
 from curator.cluster.embedders import clip as clip_mod
-from curator.cluster.embedders import torchvision_cnn
 from curator.cluster.embedders.base import ImagePrep
 from curator.cluster.embedders.registry import create_embedder, list_embedders
 from curator.errors import CuratorError, MissingWeightsError
@@ -35,7 +35,7 @@ def test_torchvision_classifier_gives_pooled_features():
 
 def test_missing_torchvision_weights_fail_at_once_naming_the_file(tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
-    monkeypatch.setattr(torchvision_cnn, "host_reachable", lambda url, timeout=3.0: False)
+    monkeypatch.setattr(weights, "host_reachable", lambda url, timeout=3.0: False)
     start = time.monotonic()
     with pytest.raises(MissingWeightsError) as err:
         create_embedder("resnet50")

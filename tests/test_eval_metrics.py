@@ -148,7 +148,10 @@ def test_missing_weights_offline_says_which_file_to_put_where(tmp_path, monkeypa
     def offline(*args, **kwargs):
         raise urllib.error.URLError("no network")
 
-    monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
+    from commons import weights
+
+    monkeypatch.setattr(weights, "host_reachable", lambda url, timeout=3.0: True)
+    monkeypatch.setattr(weights.urllib.request, "urlopen", offline)
     with pytest.raises(MissingWeightsError) as err:
         inception.locate_weights()
     message = str(err.value)

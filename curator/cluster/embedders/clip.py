@@ -9,9 +9,10 @@ from pathlib import Path
 import torch
 
 from curator.cluster.embedders.base import Embedder, ImagePrep
-from curator.cluster.embedders.registry import register_embedder
-from curator.cluster.embedders.weights import file_digest, hf_offline, host_reachable, local_checkpoint
-from curator.errors import CuratorError, MissingWeightsError
+from commons.hashing import sha256_file
+from commons.weights import WeightsFile, host_reachable, unavailable
+from curator.cluster.embedders.registry import CHECKPOINT_SETTING, checkpoint_file, register_embedder
+from curator.errors import CuratorError
 
 _HF_FILES = ("open_clip_model.safetensors", "open_clip_pytorch_model.bin")
 
@@ -69,8 +70,8 @@ def build_clip(cfg: ClipConfig) -> ClipEmbedder:
 def _weights(cfg: ClipConfig) -> tuple[str | None, str]:
     """(what to pass open_clip as `pretrained`, a tag naming those weights)."""
     if cfg.checkpoint:
-        path = local_checkpoint(cfg.checkpoint)
-        return str(path), f"ckpt-{file_digest(path)}"
+        path = checkpoint_file(cfg.checkpoint)
+        return str(path), f"ckpt-{sha256_file(path)[:16]}"
     if not cfg.clip_pretrained:
         return None, "random0"
     import open_clip
@@ -79,20 +80,20 @@ def _weights(cfg: ClipConfig) -> tuple[str | None, str]:
     if not pcfg:
         tags = ", ".join(open_clip.list_pretrained_tags_by_model(cfg.clip_model)) or "none"
         raise CuratorError(f"open_clip has no pretrained {cfg.clip_pretrained!r} for {cfg.clip_model} (known: {tags})")
-    cached = _hf_cached(pcfg.get("hf_hub", ""))
+    hf_hub = pcfg.get("hf_hub", "")
+    cached = _hf_cached(hf_hub)
     if cached:
         return str(cached), cfg.clip_pretrained
-    source = f"https://huggingface.co/{pcfg.get('hf_hub', '').rstrip('/')}"
-    if hf_offline() or not host_reachable("huggingface.co"):
+    offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
+    if offline or not host_reachable("https://huggingface.co"):
         # Without this, open_clip/huggingface_hub retry for a long while before failing.
         os.environ["HF_HUB_OFFLINE"] = "1"
         from huggingface_hub.constants import HF_HUB_CACHE
 
-        raise MissingWeightsError(
-            f"CLIP weights {cfg.clip_model}/{cfg.clip_pretrained} ({pcfg.get('hf_hub', '')}{'' if not pcfg.get('hf_hub', '').endswith('/') else _HF_FILES[0]}) "
-            f"are not in the Hugging Face cache {HF_HUB_CACHE} and {source} cannot be reached: "
-            "download the file on a connected machine and pass it with --checkpoint (or [cluster] checkpoint)"
-        )
+        repo, _, name = (hf_hub + _HF_FILES[0] if hf_hub.endswith("/") else hf_hub).rpartition("/")
+        spec = WeightsFile(name, f"https://huggingface.co/{repo}/resolve/main/{name}", "", setting=CHECKPOINT_SETTING)
+        raise unavailable(spec, f"https://huggingface.co/{repo}", f"CLIP {cfg.clip_model}/{cfg.clip_pretrained} is not in "
+                          f"the Hugging Face cache {HF_HUB_CACHE} and huggingface.co cannot be reached", None)
     return cfg.clip_pretrained, cfg.clip_pretrained
 
 

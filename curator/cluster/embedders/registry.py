@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from commons.registry import Registry
+from commons.weights import MissingWeightsError, local_file
 from curator.cluster.embedders.base import Embedder
 from curator.errors import CuratorError
 
@@ -20,6 +22,17 @@ Builder = Callable[[Any], Embedder]
 # Imported on first use so that the registry fills without importing torch at CLI start.
 EMBEDDERS: Registry[tuple[type, Builder]] = Registry(modules=(
     "curator.cluster.embedders.clip", "curator.cluster.embedders.torchvision_cnn", "curator.cluster.embedders.pixels"))
+
+
+CHECKPOINT_SETTING = "--checkpoint (or [cluster] checkpoint)"
+
+
+def checkpoint_file(path: str) -> Path:
+    """The weights file a user named with --checkpoint: a wrong path is a wrong option, like the other settings."""
+    try:
+        return local_file(path, "checkpoint")
+    except MissingWeightsError as exc:
+        raise CuratorError(str(exc)) from None
 
 
 def register_embedder(name: str, config_cls: type) -> Callable[[Builder], Builder]:

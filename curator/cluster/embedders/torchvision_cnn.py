@@ -6,14 +6,16 @@ feature the ImageNet head would have read (2048-d for ResNet-50, 1280-d for Mobi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
 from curator.cluster.embedders.base import Embedder, ImagePrep
-from curator.cluster.embedders.registry import register_embedder
-from curator.cluster.embedders.weights import file_digest, host_reachable, local_checkpoint, missing_weights
+from commons.hashing import sha256_file
+from commons.weights import WeightsFile, resolve
+from curator.cluster.embedders.registry import CHECKPOINT_SETTING, checkpoint_file, register_embedder
 from curator.errors import CuratorError
 
 
@@ -65,10 +67,10 @@ def load_classifier(arch: str, pretrained: bool, checkpoint: str | None) -> tupl
     if arch not in models.list_models(module=models):
         raise CuratorError(f"{arch!r} is not a torchvision classifier (e.g. resnet50, mobilenet_v2, efficientnet_b0, convnext_tiny)")
     if checkpoint:
-        path = local_checkpoint(checkpoint)
+        path = checkpoint_file(checkpoint)
         model = models.get_model(arch, weights=None)
         model.load_state_dict(_state_dict(path))
-        identity = f"torchvision:{arch}:ckpt-{file_digest(path)}"
+        identity = f"torchvision:{arch}:ckpt-{sha256_file(path)[:16]}"
     elif pretrained:
         weights = _pick_weights(models.get_model_weights(arch))
         model = models.get_model(arch, weights=weights)
@@ -94,15 +96,17 @@ def _state_dict(path: Path) -> dict:
 
 
 def _pick_weights(enum):
-    """The default ImageNet weights, else any other release of them already in torch's cache, else fail fast."""
+    """The default ImageNet weights, else any other release of them already in torch's cache; fetched if neither."""
     folder = Path(torch.hub.get_dir()) / "checkpoints"
     candidates = [enum.DEFAULT, *(w for w in enum if w != enum.DEFAULT)]
     for weights in candidates:
         if (folder / _filename(weights.url)).is_file():
             return weights
-    if host_reachable(enum.DEFAULT.url):
-        return enum.DEFAULT
-    raise missing_weights(_filename(enum.DEFAULT.url), folder, enum.DEFAULT.url)
+    # Fetched here, not by torchvision, so that offline it fails at once naming the file and the folder.
+    name = _filename(enum.DEFAULT.url)
+    prefix = re.search(r"-([a-f0-9]*)\.", name)  # torch.hub's convention: 'name-<sha256 prefix>.pth'
+    resolve(WeightsFile(name, enum.DEFAULT.url, prefix.group(1) if prefix else "", setting=CHECKPOINT_SETTING), folder=folder, timeout=60.0)
+    return enum.DEFAULT
 
 
 def _filename(url: str) -> str:
