@@ -52,18 +52,13 @@ def list_embedders() -> list[str]:
     return EMBEDDERS.names()
 
 
-def embedder_entry(name: str) -> tuple[type[Section], Builder]:
-    """The section class and builder of 'clip', 'resnet50', 'torchvision:<arch>', ..."""
-    entry = EMBEDDERS.get(name.partition(":")[0])
+def create_embedder(name: str, section: Section | None = None, **fields: Any) -> Embedder:
+    """Build embedder `name` ('clip', 'torchvision:<arch>', ...) from its section (default: the defaults) with `fields` over it."""
+    base, _, arch = name.partition(":")
+    entry = EMBEDDERS.get(base)
     if entry is None:
         raise CuratorError(f"unknown embedder {name!r}; known: {', '.join(list_embedders())} (and 'torchvision:<classifier>')")
-    return entry
-
-
-def create_embedder(name: str, section: Section | None = None, **fields: Any) -> Embedder:
-    """Build embedder `name` from its section (default: the section's defaults) with `fields` over it."""
-    section_cls, builder = embedder_entry(name)
-    arch = name.partition(":")[2]
+    section_cls, builder = entry
     values = {**(section or section_cls()).model_dump(), **fields, **({"arch": arch} if arch else {})}
     try:  # not Section.override: None is a value here (CLIP's pretrained=None is a random network)
         cfg = section_cls.model_validate(values)
