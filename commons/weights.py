@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -96,6 +95,8 @@ def resolve(spec: WeightsFile, path: str | os.PathLike[str] | None = None, folde
 
 def _download(url: str, target: Path, sha256: str, timeout: float) -> None:
     """Stream into a temporary file beside `target`; it takes the name only when the checksum agrees."""
+    import urllib.request  # here: every command imports this module (for its error), few download
+
     digest = hashlib.sha256()
     with urllib.request.urlopen(url, timeout=timeout) as response, atomic_open(target) as out:
         while block := response.read(1 << 20):

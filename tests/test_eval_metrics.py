@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import urllib.error
+import urllib.request
 
 import numpy as np
 import pytest
@@ -151,7 +152,7 @@ def test_missing_weights_offline_says_which_file_to_put_where(tmp_path, monkeypa
     from commons import weights
 
     monkeypatch.setattr(weights, "host_reachable", lambda url, timeout=3.0: True)
-    monkeypatch.setattr(weights.urllib.request, "urlopen", offline)
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
     with pytest.raises(MissingWeightsError) as err:
         inception.locate_weights()
     message = str(err.value)
