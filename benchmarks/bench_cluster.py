@@ -124,7 +124,7 @@ def _quality_corpus(nmi, ari, cluster, analysis_space) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         paths, fams = _corpus(Path(tmp) / "corpus", 24)
         ids = [f"{i:064x}" for i in range(len(paths))]
-        for name, opts in (("torchvision:mobilenet_v2", {}), ("pixels", {}), ("sobel", {"sobel_backbone": "mobilenet_v2"})):
+        for name, opts in (("torchvision:mobilenet_v2", {}), ("pixels", {}), ("sobel", {"backbone": "mobilenet_v2"})):
             try:
                 emb = create_embedder(name, **opts)
             except MissingWeightsError as exc:

@@ -11,4 +11,4 @@ if TYPE_CHECKING:
 def first_error(exc: "ValidationError") -> tuple[str, str]:
     """(dotted location, message) of a ValidationError's first error."""
     first = exc.errors()[0]
-    return ".".join(str(p) for p in first["loc"]), first["msg"]
+    return ".".join(str(p) for p in first["loc"]), first["msg"].removeprefix("Value error, ")

@@ -77,27 +77,34 @@ def render_toml(config: CuratorConfig) -> str:
     """The config as TOML with each key's description as a comment above it."""
     out = ["# curator workspace configuration. Every key is optional; shown values are the defaults.", ""]
     for name, field in CuratorConfig.model_fields.items():
-        section = getattr(config, name)
-        key = field.alias or name
-        out.append(f"[{key}]")
-        nested: dict[str, Any] = {}
-        for fname, finfo in type(section).model_fields.items():
-            value = getattr(section, fname)
-            if value is None:
-                out.append(f"# {finfo.description or fname} (unset)")
-                out.append(f"# {fname} =")
-                continue
-            value = _value(value)
-            if isinstance(value, dict):
-                nested[fname] = value
-                continue
-            if finfo.description:
-                out.append(f"# {finfo.description}")
-            out.append(tomli_w.dumps({fname: value}).strip())
-        for fname, value in nested.items():
-            desc = type(section).model_fields[fname].description
-            if desc:
-                out.append(f"# {desc}")
-            out.append(tomli_w.dumps({key: {fname: value}}).strip())
+        _render_section([field.alias or name], getattr(config, name), out)
         out.append("")
     return "\n".join(out)
+
+
+def _render_section(path: list[str], section: BaseModel, out: list[str]) -> None:
+    """`[a.b]` and its keys, each under its description; then its tables (TOML wants them after the keys)."""
+    out.append(f"[{'.'.join(path)}]")
+    tables = []
+    for fname, finfo in type(section).model_fields.items():
+        value = getattr(section, fname)
+        if value is None:
+            out.append(f"# {finfo.description or fname} (unset)")
+            out.append(f"# {fname} =")
+        elif isinstance(value, (BaseModel, dict)):
+            tables.append((fname, finfo.description, value))
+        else:
+            if finfo.description:
+                out.append(f"# {finfo.description}")
+            out.append(tomli_w.dumps({fname: _value(value)}).strip())
+    for fname, desc, value in tables:
+        out.append("")
+        if desc:
+            out.append(f"# {desc}")
+        if isinstance(value, Section):  # a sub-section: its keys get their descriptions too
+            _render_section([*path, fname], value, out)
+            continue
+        table = {fname: _value(value)}
+        for key in reversed(path):
+            table = {key: table}
+        out.append(tomli_w.dumps(table).strip())

@@ -9,17 +9,20 @@ import pytest
 import torch
 from PIL import Image
 
+from commons import weights
 from curator.cluster.cache import EmbeddingCache
 from curator.cluster.embed import embed
 from curator.cluster.embedders import clip as clip_mod
-from curator.cluster.embedders import torchvision_cnn
 from curator.cluster.embedders.base import ImagePrep
-from curator.cluster.embedders.registry import create_embedder, list_embedders
+from curator.cluster.config import ClusterConfig
+from curator.cluster.embedders.registry import EMBEDDERS, create_embedder, list_embedders
 from curator.errors import CuratorError, MissingWeightsError
 
 
 def test_registry_lists_every_embedder_and_rejects_unknown():
     assert {"clip", "resnet50", "pixels", "sobel", "torchvision"} <= set(list_embedders())
+    for name, (section, _) in EMBEDDERS.entries().items():  # each reads its own [cluster.<name>]
+        assert ClusterConfig.model_fields[name].annotation is section
     with pytest.raises(CuratorError, match="unknown embedder"):
         create_embedder("nope")
     with pytest.raises(CuratorError, match="not a torchvision classifier"):
@@ -35,7 +38,7 @@ def test_torchvision_classifier_gives_pooled_features():
 
 def test_missing_torchvision_weights_fail_at_once_naming_the_file(tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
-    monkeypatch.setattr(torchvision_cnn, "host_reachable", lambda url, timeout=3.0: False)
+    monkeypatch.setattr(weights, "host_reachable", lambda url, timeout=3.0: False)
     start = time.monotonic()
     with pytest.raises(MissingWeightsError) as err:
         create_embedder("resnet50")
@@ -48,7 +51,7 @@ def test_missing_clip_weights_fail_at_once(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     start = time.monotonic()
     with pytest.raises(MissingWeightsError, match="open_clip_model.safetensors.*--checkpoint"):
-        create_embedder("clip", clip_model="ViT-B-32", clip_pretrained="openai")
+        create_embedder("clip", model="ViT-B-32", pretrained="openai")
     assert time.monotonic() - start < 15  # open_clip's own retries took ~45 s
 
 
@@ -86,7 +89,7 @@ def test_cache_makes_a_rerun_free(tmp_path):
     paths.append(tmp_path / "broken.png")
     paths[-1].write_bytes(b"\x89PNG broken")
     ids = [f"{i:064x}" for i in range(6)]
-    emb = create_embedder("pixels", pixels_size=4)
+    emb = create_embedder("pixels", size=4)
     calls = []
     real_forward = emb.forward
     emb.forward = lambda batch: calls.append(len(batch)) or real_forward(batch)

@@ -88,7 +88,7 @@ def test_pretrained_mobilenet_clusters_the_families(imported_ws, corpus_dir, cor
 def test_zeroshot_scores_flag_and_reject_with_random_clip(imported_ws):
     from curator.cluster.embedders.registry import create_embedder
 
-    clip = create_embedder("clip", clip_model="ViT-S-32", clip_pretrained=None)
+    clip = create_embedder("clip", model="ViT-S-32", pretrained=None)
     probe = ZeroShotConfig(prompts={"green": ZeroShotPrompt(text="a plain green image", flag=0.0),
                                     "render": ZeroShotPrompt(text="a 3D render", flag=None, reject=2.0)})
     cfg = ClusterConfig(embedder="clip", k=3, seeds=1, zeroshot=probe)

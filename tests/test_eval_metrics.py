@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import urllib.error
+import urllib.request
 
 import numpy as np
 import pytest
@@ -148,7 +149,10 @@ def test_missing_weights_offline_says_which_file_to_put_where(tmp_path, monkeypa
     def offline(*args, **kwargs):
         raise urllib.error.URLError("no network")
 
-    monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
+    from commons import weights
+
+    monkeypatch.setattr(weights, "host_reachable", lambda url, timeout=3.0: True)
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
     with pytest.raises(MissingWeightsError) as err:
         inception.locate_weights()
     message = str(err.value)

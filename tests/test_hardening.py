@@ -96,7 +96,7 @@ def test_reads_are_bounded_by_the_limit_not_by_the_reported_size(tmp_path, monke
 
     big = tmp_path / "big.bin"
     big.write_bytes(os.urandom(300_000))
-    settings = worker.WorkerSettings(str(tmp_path / "objects"), 100_000, 10_000_000, frozenset())
+    settings = worker.IngestSettings(str(tmp_path / "objects"), 100_000, 10_000_000, frozenset())
     reads: list[int] = []
     real_read = os.read
     monkeypatch.setattr(worker.os, "read", lambda fd, n: (reads.append(n), real_read(fd, n))[1])

@@ -44,6 +44,9 @@ MISTAKES = [
     ("process an unknown ref", ["-w", "{ws}", "process", "nosuchref"], "no manifest"),
     ("cluster --k-method bogus", ["-w", "{ws}", "cluster", "--k-method", "bogus"], "--k-method"),
     ("cluster --device bogus", ["-w", "{ws}", "cluster", "--embedder", "pixels", "--device", "bogus"], "--device bogus"),
+    ("cluster --checkpoint for pixels", ["-w", "{ws}", "cluster", "--embedder", "pixels", "--checkpoint", "{tmp}/w.pth"],
+     "not for 'pixels'"),  # was dropped silently
+    ("config image_size for clip", ["-w", "{clipsize}", "import", "{tmp}"], "image_size = 336 is for the resnet50"),
     # export
     ("export --out in /proc", ["-w", "{ws}", "export", "--fit", "crop", "--resolution", "32", "--out", "/proc/x.zip"], "/proc"),  # issue 14
     ("export --out under a file", ["-w", "{ws}", "export", "--fit", "crop", "--resolution", "32", "--out", "/etc/hostname/x.zip"], "hostname"),
@@ -115,7 +118,7 @@ def places(tmp_path_factory, _imported_template) -> dict[str, str]:
     for i in range(70):  # 64 files or more take the worker-pool path
         (many / f"{i}.txt").write_text(str(i))
     configs = {"badutf8": b"[import]\nworkers = 1 # \xff\xfe\n", "badtoml": b"[import\n", "badkey": b"[import]\nbogus = 1\n",
-               "badworkers": b"[import]\nworkers = -1\n"}
+               "badworkers": b"[import]\nworkers = -1\n", "clipsize": b"[cluster]\nembedder = \"clip\"\nimage_size = 336\n"}
     out = {"ws": str(ws), "tmp": str(tmp), "many": str(many)}
     for name, text in configs.items():
         folder = root / name

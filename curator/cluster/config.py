@@ -1,12 +1,27 @@
-"""The `[cluster]` section of curator.toml."""
+"""The `[cluster]` section of curator.toml, with one `[cluster.<embedder>]` section per embedder."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from curator.cluster.embedders.clip import ClipSection
+from curator.cluster.embedders.pixels import PixelsSection
+from curator.cluster.embedders.torchvision_cnn import ClassifierSection, SobelSection, TorchvisionSection
 from curator.section import Section
+
+# The flat keys of [cluster] before each embedder had its own section: each goes to the sections
+# of the embedders it applied to, so that a file written then means what it meant.
+_FLAT = {
+    "clip_model": (("clip",), "model"),
+    "clip_pretrained": (("clip",), "pretrained"),
+    "sobel_backbone": (("sobel",), "backbone"),
+    "pixels_size": (("pixels",), "size"),
+    "image_size": (("resnet50", "sobel", "torchvision"), "image_size"),
+    "checkpoint": (("clip", "resnet50", "sobel", "torchvision"), "checkpoint"),
+}
+_EMBEDDERS = {name for names, _ in _FLAT.values() for name in names}
 
 
 class ZeroShotPrompt(BaseModel):
@@ -45,14 +60,14 @@ class ZeroShotConfig(Section):
 
 class ClusterConfig(Section):
     embedder: str = Field(
-        "clip", description="'clip', 'resnet50', 'pixels', 'sobel', or 'torchvision:<classifier>' such as 'torchvision:mobilenet_v2'."
+        "clip", description="'clip', 'resnet50', 'pixels', 'sobel', or 'torchvision:<classifier>' such as 'torchvision:mobilenet_v2'; "
+                            "each reads its own [cluster.<name>] section."
     )
-    clip_model: str = Field("ViT-B-32", description="open_clip model name for the 'clip' embedder.")
-    clip_pretrained: str = Field("openai", description="open_clip pretrained tag for the 'clip' embedder.")
-    sobel_backbone: str = Field("resnet50", description="torchvision classifier the Sobel edge images are fed to.")
-    checkpoint: str | None = Field(None, description="Local weights file to load instead of the library's cached download.")
-    image_size: int = Field(224, ge=8, description="Input size of the CNN/CLIP embedders (shorter side resized, then centre-cropped).")
-    pixels_size: int = Field(32, ge=4, description="Side of the thumbnail the 'pixels' embedder flattens.")
+    clip: ClipSection = Field(default_factory=ClipSection, description="The 'clip' embedder (open_clip).")
+    resnet50: ClassifierSection = Field(default_factory=ClassifierSection, description="The 'resnet50' embedder (torchvision, ImageNet).")
+    sobel: SobelSection = Field(default_factory=SobelSection, description="The 'sobel' embedder: edge images into a torchvision classifier.")
+    torchvision: TorchvisionSection = Field(default_factory=TorchvisionSection, description="The 'torchvision:<classifier>' embedders.")
+    pixels: PixelsSection = Field(default_factory=PixelsSection, description="The 'pixels' embedder: a flattened thumbnail.")
     batch_size: int = Field(32, ge=1, description="Images per forward pass.")
     workers: int = Field(0, ge=0, description="Decode processes feeding the model; 0 means one per CPU core (at most 4).")
     device: str = Field("auto", description="'auto' (GPU when present), 'cpu', 'cuda', 'cuda:1', ...")
@@ -73,3 +88,26 @@ class ClusterConfig(Section):
     report_exemplars: int = Field(8, ge=1, description="Images per row on each cluster's contact sheet.")
     map_max_points: int = Field(1500, ge=10, description="Items drawn on the 2-D t-SNE map (a random sample beyond this).")
     zeroshot: ZeroShotConfig = Field(default_factory=ZeroShotConfig, description="Zero-shot CLIP flags.")
+    def embedder_section(self) -> Section | None:
+        """The section of the chosen embedder ('torchvision:<arch>' reads [cluster.torchvision])."""
+        return getattr(self, self.embedder.partition(":")[0], None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat_keys(cls, data: Any) -> Any:
+        """Older files' flat keys (and --checkpoint) into the embedders' sections. A shared key that the chosen embedder
+        ignores is refused unless it holds the default: it used to be dropped silently."""
+        if not isinstance(data, dict) or not data.keys() & _FLAT.keys():
+            return data
+        data = dict(data)
+        chosen = str(data.get("embedder", cls.model_fields["embedder"].default)).partition(":")[0]
+        for key in sorted(data.keys() & _FLAT.keys()):
+            value, (names, field) = data.pop(key), _FLAT[key]
+            default = cls.model_fields[names[0]].annotation.model_fields[field].default
+            # A key named for its embedder (clip_model) cannot be misread; a shared one (image_size) was, silently.
+            if len(names) > 1 and chosen in _EMBEDDERS and chosen not in names and value != default:
+                raise ValueError(f"{key} = {value!r} is for the {', '.join(names)} embedders, not for {chosen!r}: "
+                                 "leave it out, or set it in the [cluster.<embedder>] section it is for")
+            for name in names:
+                data[name] = {**dict(data.get(name) or {}), field: value}
+        return data

@@ -47,9 +47,9 @@ class ClusterResult:
 
 
 def build_embedder(cfg: ClusterConfig) -> Embedder:
-    from curator.cluster.embedders.registry import create_embedder_from
+    from curator.cluster.embedders.registry import create_embedder
 
-    return create_embedder_from(cfg.embedder, cfg.model_dump())
+    return create_embedder(cfg.embedder, cfg.embedder_section())
 
 
 def run_cluster(

@@ -20,11 +20,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from curator.errors import MissingWeightsError
+from commons.weights import WeightsFile, resolve
 
 WEIGHTS_NAME = "pt_inception-2015-12-05-6726825d.pth"
 WEIGHTS_URL = f"https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/{WEIGHTS_NAME}"
-WEIGHTS_HASH_PREFIX = "6726825d"  # torch.hub convention: the file name carries its sha256 prefix
+# torch.hub's convention: the file name carries the first digits of its sha256.
+WEIGHTS = WeightsFile(WEIGHTS_NAME, WEIGHTS_URL, "6726825d", setting="[eval] inception_weights")
 
 Pad = int | tuple[int, int]
 
@@ -236,42 +237,15 @@ def randomize_(model: FIDInception, seed: int = 0) -> FIDInception:
     return model
 
 
-def hub_weights_path() -> Path:
-    """Where torch.hub (and so pytorch-fid) keeps the file: $TORCH_HOME/hub/checkpoints/."""
-    return Path(torch.hub.get_dir()) / "checkpoints" / WEIGHTS_NAME
+def locate_weights(path: str | os.PathLike[str] | None = None) -> Path:
+    """The weights file: `path` if given, else torch hub's cache ($TORCH_HOME/hub/checkpoints, where pytorch-fid
+    keeps it too), else fetched there once, checksum verified."""
+    return resolve(WEIGHTS, path, folder=Path(torch.hub.get_dir()) / "checkpoints", timeout=60.0)
 
 
-def locate_weights(path: str | os.PathLike[str] | None = None, download: bool = True) -> Path:
-    """The weights file: `path` if given, else the torch hub cache, else fetched once (checksum verified)."""
-    if path is not None:
-        given = Path(path).expanduser()
-        if not given.is_file():
-            raise MissingWeightsError(
-                f"Inception weights not found at {given} (eval.inception_weights in curator.toml: the path of {WEIGHTS_NAME})"
-            )
-        return given
-    target = hub_weights_path()
-    if target.is_file():
-        return target
-    if download:
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            torch.hub.download_url_to_file(WEIGHTS_URL, str(target), hash_prefix=WEIGHTS_HASH_PREFIX, progress=False)
-            return target
-        except (OSError, RuntimeError) as exc:  # URLError is an OSError; a bad checksum is a RuntimeError
-            reason = f" ({exc})"
-    else:
-        reason = ""
-    raise MissingWeightsError(
-        f"Inception weights unavailable{reason}: download {WEIGHTS_URL} and put it at {target} "
-        f"or set eval.inception_weights in curator.toml to its path"
-    )
-
-
-def load_inception(path: str | os.PathLike[str] | None = None, device: str | torch.device = "cpu",
-                   download: bool = True) -> FIDInception:
+def load_inception(path: str | os.PathLike[str] | None = None, device: str | torch.device = "cpu") -> FIDInception:
     """The network with the standard weights, batch norms folded, in eval mode on `device`."""
-    file = locate_weights(path, download)
+    file = locate_weights(path)
     state = torch.load(file, map_location="cpu", weights_only=True)
     model = FIDInception()
     model.load_state_dict(state, strict=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 from commons.atomic import sync_all
 from curator.errors import CuratorError, free_bytes, human_bytes
 from curator.ingest.reader import Entry, scan
-from curator.ingest.worker import FileResult, StoreWriteError, WorkerSettings, ingest_file_safe, init_worker, path_id
+from curator.ingest.worker import FileResult, StoreWriteError, IngestSettings, ingest_file_safe, init_worker, path_id
 from curator.workspace import RAW_STAGES, Workspace
 from manifests import Item, Manifest, Provenance, Reason
 from manifests.io import now_iso
@@ -97,7 +97,7 @@ def _import(ws: Workspace, paths: list[Path], entries: list[Entry], cfg, journal
     # Read under the lock: no other writer can commit between this read and our commit.
     parent = ws.manifests.latest(RAW_STAGES)  # imports and collections grow the latest raw version
     items: dict[str, Item] = {it.id: it.model_copy(deep=True) for it in parent.items} if parent else {}
-    settings = WorkerSettings(str(ws.store.root), cfg.max_file_bytes, cfg.max_pixels, frozenset(items), str(journal))
+    settings = IngestSettings(str(ws.store.root), cfg.max_file_bytes, cfg.max_pixels, frozenset(items), str(journal))
     result = ImportResult(files=len(entries))
     fetched = now_iso()
     n_workers = cfg.workers or os.cpu_count() or 1

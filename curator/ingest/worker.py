@@ -46,7 +46,9 @@ class StoreWriteError(Exception):
 
 
 @dataclass(frozen=True)
-class WorkerSettings:
+class IngestSettings:
+    """What every import worker needs: where to store, the limits, and the ids to skip."""
+
     store_root: str
     max_file_bytes: int
     max_pixels: int
@@ -80,14 +82,14 @@ def _read_bounded(fd: int, limit: int) -> tuple[bytes | None, str, int]:
     return (b"".join(chunks) if chunks is not None else None), digest.hexdigest(), size
 
 
-def _journal(settings: WorkerSettings, oid: str) -> None:
+def _journal(settings: IngestSettings, oid: str) -> None:
     if settings.journal_dir is None:
         return
     with open(os.path.join(settings.journal_dir, f"import-{os.getpid()}.journal"), "a", encoding="ascii") as fh:
         fh.write(oid + "\n")
 
 
-def ingest_file(path: str | Path, settings: WorkerSettings) -> FileResult:
+def ingest_file(path: str | Path, settings: IngestSettings) -> FileResult:
     path = str(path)
     try:
         fd = os.open(path, _OPEN_FLAGS)
@@ -128,10 +130,10 @@ def ingest_file(path: str | Path, settings: WorkerSettings) -> FileResult:
     return FileResult(path, oid, size, True, info)
 
 
-_settings: WorkerSettings | None = None
+_settings: IngestSettings | None = None
 
 
-def init_worker(settings: WorkerSettings) -> None:
+def init_worker(settings: IngestSettings) -> None:
     """Pool initializer: settings (with the set of known ids) are sent once per process, not per file."""
     global _settings
     _settings = settings

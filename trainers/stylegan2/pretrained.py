@@ -22,7 +22,7 @@ from typing import Callable
 from commons.atomic import write_text
 from commons.hashing import sha256_file
 from commons.registry import Registry
-from commons.weights import cache_dir
+from commons.weights import WeightsFile, cache_dir, source_url
 from trainers.errors import TrainerError
 
 Progress = Callable[[int, int | None], None]
@@ -72,8 +72,7 @@ def resolve_source(source: str, progress: Progress | None = None, timeout: float
 
 
 def download_url(entry: PretrainedNetwork) -> str:
-    mirror = os.environ.get("CURATOR_WEIGHTS_MIRROR")
-    return f"{mirror.rstrip('/')}/{entry.file_name}" if mirror else entry.url
+    return source_url(WeightsFile(entry.file_name, entry.url, ""))
 
 
 def fetch(entry: PretrainedNetwork, progress: Progress | None = None, timeout: float = 60.0) -> Path:

@@ -1,12 +1,18 @@
-"""What every embedder is: picklable preprocessing plus a model whose forward gives one vector per image."""
+"""What every embedder is: picklable preprocessing plus a model whose forward gives one vector per image.
+
+numpy, torch and PIL are imported where they are used: the embedder modules declare the
+`[cluster.<name>]` sections, and reading curator.toml must not import torch.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-import torch
-from PIL import Image
+if TYPE_CHECKING:
+    import numpy as np
+    import torch
+    from PIL import Image
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -31,6 +37,9 @@ class ImagePrep:
         return f"{mode}-{fit}-{self.size}-m{mean}-s{std}"
 
     def __call__(self, img: Image.Image) -> torch.Tensor:
+        import numpy as np
+        import torch
+
         img = _fit(img, self.size, self.crop)
         arr = np.asarray(img, dtype=np.float32) / 255.0
         if self.edges:
@@ -40,6 +49,8 @@ class ImagePrep:
 
 
 def _fit(img: Image.Image, size: int, crop: bool) -> Image.Image:
+    from PIL import Image
+
     if not crop:
         return img.resize((size, size), Image.Resampling.BICUBIC)
     w, h = img.size
@@ -51,6 +62,7 @@ def _fit(img: Image.Image, size: int, crop: bool) -> Image.Image:
 
 
 def _sobel_magnitude(gray: np.ndarray) -> np.ndarray:
+    import numpy as np
     from scipy import ndimage
 
     mag = np.hypot(ndimage.sobel(gray, axis=0), ndimage.sobel(gray, axis=1))
@@ -66,6 +78,8 @@ class Embedder:
     """
 
     def __init__(self, name: str, identity: str, model: torch.nn.Module, prep: ImagePrep) -> None:
+        import torch
+
         self.name = name
         self.identity = identity
         self.model = model.eval()
@@ -81,9 +95,14 @@ class Embedder:
         self.model.to(device)
         return self
 
-    @torch.inference_mode()
     def forward(self, batch: torch.Tensor) -> torch.Tensor:
         """The bare model forward pass: a batch of prepared images -> [B, D] float features."""
-        out = self.model(batch.to(self.device, non_blocking=True))
-        return out.flatten(1).float()
+        import torch
+
+        with torch.inference_mode():
+            return self.features(batch.to(self.device, non_blocking=True)).flatten(1).float()
+
+    def features(self, batch: torch.Tensor) -> torch.Tensor:
+        """The model's output for a batch on its device (CLIP asks its image tower)."""
+        return self.model(batch)
 

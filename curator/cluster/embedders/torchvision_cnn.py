@@ -6,71 +6,71 @@ feature the ImageNet head would have read (2048-d for ResNet-50, 1280-d for Mobi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
+from pydantic import Field
 
+from commons.hashing import sha256_file
+from commons.weights import WeightsFile, resolve
 from curator.cluster.embedders.base import Embedder, ImagePrep
-from curator.cluster.embedders.registry import register_embedder
-from curator.cluster.embedders.weights import file_digest, host_reachable, local_checkpoint, missing_weights
+from curator.cluster.embedders.registry import checkpoint_file, checkpoint_setting, register_embedder
 from curator.errors import CuratorError
+from curator.section import Section
+
+if TYPE_CHECKING:
+    import torch
 
 
-@dataclass(frozen=True)
-class TorchvisionConfig:
-    arch: str = "mobilenet_v2"
-    pretrained: bool = True  # False: random initialisation (seeded), for tests
-    checkpoint: str | None = None
-    image_size: int = 224
+class ClassifierSection(Section):
+    """[cluster.resnet50], and what [cluster.sobel] and [cluster.torchvision] have too."""
+
+    pretrained: bool = Field(True, description="ImageNet weights; false: random initialisation (seeded), for tests.")
+    checkpoint: str | None = Field(None, description="Local weights file (the classifier's state_dict) instead of torchvision's download.")
+    image_size: int = Field(224, ge=8, description="Input size (shorter side resized, then centre-cropped).")
 
 
-@dataclass(frozen=True)
-class ResNet50Config:
-    pretrained: bool = True
-    checkpoint: str | None = None
-    image_size: int = 224
+class SobelSection(ClassifierSection):
+    backbone: str = Field("resnet50", description="torchvision classifier the Sobel edge images are fed to.")
 
 
-@dataclass(frozen=True)
-class SobelConfig:
-    sobel_backbone: str = "resnet50"
-    pretrained: bool = True
-    checkpoint: str | None = None
-    image_size: int = 224
+class TorchvisionSection(ClassifierSection):
+    arch: str = Field("mobilenet_v2", description="torchvision classifier; embedder = 'torchvision:<arch>' names it too.")
 
 
-@register_embedder("torchvision", TorchvisionConfig)
-def build_torchvision(cfg: TorchvisionConfig) -> Embedder:
-    model, identity = load_classifier(cfg.arch, cfg.pretrained, cfg.checkpoint)
+@register_embedder("torchvision", TorchvisionSection)
+def build_torchvision(cfg: TorchvisionSection) -> Embedder:
+    model, identity = load_classifier(cfg.arch, cfg, "torchvision")
     return Embedder(f"torchvision:{cfg.arch}", identity, model, ImagePrep(cfg.image_size))
 
 
-@register_embedder("resnet50", ResNet50Config)
-def build_resnet50(cfg: ResNet50Config) -> Embedder:
-    model, identity = load_classifier("resnet50", cfg.pretrained, cfg.checkpoint)
+@register_embedder("resnet50", ClassifierSection)
+def build_resnet50(cfg: ClassifierSection) -> Embedder:
+    model, identity = load_classifier("resnet50", cfg, "resnet50")
     return Embedder("resnet50", identity, model, ImagePrep(cfg.image_size))
 
 
-@register_embedder("sobel", SobelConfig)
-def build_sobel(cfg: SobelConfig) -> Embedder:
-    model, identity = load_classifier(cfg.sobel_backbone, cfg.pretrained, cfg.checkpoint)
+@register_embedder("sobel", SobelSection)
+def build_sobel(cfg: SobelSection) -> Embedder:
+    model, identity = load_classifier(cfg.backbone, cfg, "sobel")
     return Embedder("sobel", f"sobel|{identity}", model, ImagePrep(cfg.image_size, edges=True))
 
 
-def load_classifier(arch: str, pretrained: bool, checkpoint: str | None) -> tuple[torch.nn.Module, str]:
+def load_classifier(arch: str, cfg: ClassifierSection, embedder: str) -> tuple[torch.nn.Module, str]:
     """The classifier without its last linear layer, and a string naming the exact weights."""
+    import torch
     from torchvision import models
 
     if arch not in models.list_models(module=models):
         raise CuratorError(f"{arch!r} is not a torchvision classifier (e.g. resnet50, mobilenet_v2, efficientnet_b0, convnext_tiny)")
-    if checkpoint:
-        path = local_checkpoint(checkpoint)
+    if cfg.checkpoint:
+        path = checkpoint_file(cfg.checkpoint)
         model = models.get_model(arch, weights=None)
         model.load_state_dict(_state_dict(path))
-        identity = f"torchvision:{arch}:ckpt-{file_digest(path)}"
-    elif pretrained:
-        weights = _pick_weights(models.get_model_weights(arch))
+        identity = f"torchvision:{arch}:ckpt-{sha256_file(path)[:16]}"
+    elif cfg.pretrained:
+        weights = _pick_weights(models.get_model_weights(arch), embedder)
         model = models.get_model(arch, weights=weights)
         identity = f"torchvision:{arch}:{weights}"
     else:
@@ -83,6 +83,8 @@ def load_classifier(arch: str, pretrained: bool, checkpoint: str | None) -> tupl
 
 
 def _state_dict(path: Path) -> dict:
+    import torch
+
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
@@ -93,16 +95,20 @@ def _state_dict(path: Path) -> dict:
     return state
 
 
-def _pick_weights(enum):
-    """The default ImageNet weights, else any other release of them already in torch's cache, else fail fast."""
+def _pick_weights(enum, embedder: str):
+    """The default ImageNet weights, else any other release of them already in torch's cache; fetched if neither."""
+    import torch
+
     folder = Path(torch.hub.get_dir()) / "checkpoints"
     candidates = [enum.DEFAULT, *(w for w in enum if w != enum.DEFAULT)]
     for weights in candidates:
         if (folder / _filename(weights.url)).is_file():
             return weights
-    if host_reachable(enum.DEFAULT.url):
-        return enum.DEFAULT
-    raise missing_weights(_filename(enum.DEFAULT.url), folder, enum.DEFAULT.url)
+    # Fetched here, not by torchvision, so that offline it fails at once naming the file and the folder.
+    name = _filename(enum.DEFAULT.url)
+    prefix = re.search(r"-([a-f0-9]*)\.", name)  # torch.hub's convention: 'name-<sha256 prefix>.pth'
+    resolve(WeightsFile(name, enum.DEFAULT.url, prefix.group(1) if prefix else "", setting=checkpoint_setting(embedder)), folder=folder, timeout=60.0)
+    return enum.DEFAULT
 
 
 def _filename(url: str) -> str:
@@ -110,6 +116,8 @@ def _filename(url: str) -> str:
 
 
 def _drop_head(model: torch.nn.Module, arch: str) -> None:
+    import torch
+
     linears = [name for name, m in model.named_modules() if isinstance(m, torch.nn.Linear)]
     if not linears:
         raise CuratorError(f"{arch!r} has no linear classification head to take features before")
