@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # workers import this module for `thumbnail_bytes`: not the m
 STAGE = "process"
 SUBJECT_KINDS = ("subject", "head", "centre")
 SAMPLE = 64
-TILE = 112
+TILE = 134  # a 128 px thumbnail (crops are 128-1024 px: an exact power-of-two shrink) and a margin
 CAPTION = 26
 COLUMNS = 8
 
@@ -68,11 +68,13 @@ def report_dir(root: Path, manifest: Manifest) -> Path:
 
 def thumbnail_bytes(rgb: np.ndarray) -> bytes:
     """A crop's tile image, as a small JPEG: what the sheets show, at a few kilobytes per crop."""
-    img = Image.fromarray(rgb)
-    img.thumbnail((TILE - 6, TILE - 6), Image.Resampling.BILINEAR, reducing_gap=2.0)
-    buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=90)
-    return buf.getvalue()
+    import cv2
+
+    factor = max(1, max(rgb.shape[:2]) // (TILE - 6))
+    small = rgb if factor == 1 else cv2.resize(rgb, (rgb.shape[1] // factor, rgb.shape[0] // factor),
+                                               interpolation=cv2.INTER_AREA)
+    _, data = cv2.imencode(".jpg", cv2.cvtColor(small, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90])
+    return data.tobytes()
 
 
 def write_contact_sheets(root: Path, manifest: Manifest, seed: int = 0,

@@ -15,12 +15,22 @@ ANALYSIS_SIDE = 128
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
 
-def crop_scores(rgb: np.ndarray) -> dict[str, float]:
-    """Sharpness, grey-level entropy, colourfulness, dominant-colour share and brightness of an RGB crop (H x W x 3, uint8)."""
+def shrink(rgb: np.ndarray) -> np.ndarray:
+    """The crop at `ANALYSIS_SIDE` pixels a side: what the scores measure (and the contact sheets show)."""
     import cv2
 
+    if rgb.shape[:2] == (ANALYSIS_SIDE, ANALYSIS_SIDE):
+        return rgb
     # OpenCV's area shrink is Pillow's box filter (within one grey level of rounding) at a tenth of the cost.
-    small8 = cv2.resize(rgb, (ANALYSIS_SIDE, ANALYSIS_SIDE), interpolation=cv2.INTER_AREA)
+    return cv2.resize(rgb, (ANALYSIS_SIDE, ANALYSIS_SIDE), interpolation=cv2.INTER_AREA)
+
+
+def crop_scores(rgb: np.ndarray) -> dict[str, float]:
+    """Sharpness, grey-level entropy, colourfulness, dominant-colour share and brightness of an RGB crop
+    (H x W x 3, uint8; the crop itself or its `shrink`, which gives the same scores)."""
+    import cv2
+
+    small8 = shrink(rgb)
     small = small8.astype(np.float32) / 255.0
     grey = small @ LUMA
     # Histograms and channel extremes through OpenCV, on bytes: numpy's bincount and its strided
