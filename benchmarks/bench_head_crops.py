@@ -27,6 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from curator.process.crop import CropSpec, region_for  # noqa: E402
+from detectors.framing import HeadFraming, head_box  # noqa: E402
 
 SPEC = CropSpec()  # the stage's default crop settings
 
@@ -102,7 +103,7 @@ def evaluate(images, settings) -> dict[str, dict[str, float]]:
     methods["first hit (old chain)"] = chain(CHAIN, "first_hit")
     methods["evidence (new choice)"] = chain(CHAIN, "evidence")
     heads = sum(h is not None for _, _, h in images)
-    stats = {label: {"made": 0, "good": 0, "on_head": 0, "holds": 0} for label in methods}
+    stats = {label: {"made": 0, "good": 0, "good_raw": 0, "on_head": 0, "holds": 0} for label in methods}
     head_tp = head_n = 0
     for _, path, head in images:
         rgb, alpha = decode(path)
@@ -114,11 +115,13 @@ def evaluate(images, settings) -> dict[str, dict[str, float]]:
             if result.boxes and head is not None:
                 biggest = max(result.boxes, key=lambda b: b.area)
                 st["holds"] += crop_holds_head(region_for(biggest, SPEC).box, head)
-            faces = [b for b in result.boxes if b.kind not in ("subject", "head", "centre")]
+            faces = [c for c in result.chosen if c.box.kind not in ("subject", "head", "centre")]
             if faces:
-                box = max(faces, key=lambda b: b.area)  # faces = 'largest'
+                face = max(faces, key=lambda c: c.box.area)  # faces = 'largest'
+                box, est = face.box, head_box(face.box, face.detector)
                 st["made"] += 1
-                st["good"] += head is not None and iou((box.x0, box.y0, box.x1, box.y1), head) >= 0.5
+                st["good"] += head is not None and iou((est.x0, est.y0, est.x1, est.y1), head) >= 0.5
+                st["good_raw"] += head is not None and iou((box.x0, box.y0, box.x1, box.y1), head) >= 0.5
                 cx, cy = box.centre
                 st["on_head"] += head is not None and head[0] <= cx <= head[2] and head[1] <= cy <= head[3]
             elif label.startswith("evidence") and result.boxes and result.boxes[0].kind == "head":
@@ -128,18 +131,24 @@ def evaluate(images, settings) -> dict[str, dict[str, float]]:
     table = {}
     for label, st in stats.items():
         made, good = st["made"], st["good"]
+        raw = st["good_raw"]
         table[label] = {"face crops": made, "good": good, "on head": st["on_head"], "holds": st["holds"],
-                        "precision": good / made if made else 1.0, "recall": good / heads if heads else 0.0}
+                        "precision": good / made if made else 1.0, "recall": good / heads if heads else 0.0,
+                        "raw precision": raw / made if made else 1.0, "raw recall": raw / heads if heads else 0.0}
     table["(silhouette head crops, new choice)"] = {"face crops": head_n, "good": head_tp, "on head": -1, "holds": -1,
-                                                    "precision": head_tp / head_n if head_n else 1.0, "recall": head_tp / heads if heads else 0.0}
+                                                    "precision": head_tp / head_n if head_n else 1.0, "recall": head_tp / heads if heads else 0.0,
+                                                    "raw precision": head_tp / head_n if head_n else 1.0, "raw recall": head_tp / heads if heads else 0.0}
     return table
 
 
 def print_table(title: str, n: int, heads: int, table: dict) -> None:
     print(f"\n{title}: {n} images, {heads} labelled heads")
-    print(f"{'method':38s} {'crops':>6s} {'good':>5s} {'precision':>9s} {'recall':>7s} {'centre on head':>15s} {'crop holds head':>16s}")
+    print("(good/precision/recall: the head the face box implies, detectors/framing.py; raw: the detector's own box)")
+    print(f"{'method':38s} {'crops':>6s} {'good':>5s} {'precision':>9s} {'recall':>7s} {'raw prec':>9s} {'raw rec':>8s} "
+          f"{'centre on head':>15s} {'crop holds head':>16s}")
     for label, r in table.items():
-        print(f"{label:38s} {r['face crops']:6d} {r['good']:5d} {r['precision']:9.3f} {r['recall']:7.3f} {r['on head']:15d} {r['holds']:16d}")
+        print(f"{label:38s} {r['face crops']:6d} {r['good']:5d} {r['precision']:9.3f} {r['recall']:7.3f} "
+              f"{r['raw precision']:9.3f} {r['raw recall']:8.3f} {r['on head']:15d} {r['holds']:16d}")
 
 
 def candidates(images, settings):
@@ -201,12 +210,69 @@ def fit(rows) -> None:
     print(f"BIAS = {w[0]:.3f}")
 
 
+def framing_pairs(images, settings) -> dict[str, list[tuple[tuple, list[float]]]]:
+    """Per face detector, (its largest box, the labelled head) on every labelled image where that box lies
+    on the head (centre inside it), at the stage's thresholds: what a framing is fitted and checked on."""
+    from detectors.registry import create
+
+    dets = {d: create(d, settings) for d in FACE_DETECTORS}
+    pairs: dict[str, list] = {d: [] for d in FACE_DETECTORS}
+    for _, path, head in images:
+        if head is None:
+            continue
+        rgb, alpha = decode(path)
+        for d, det in dets.items():
+            boxes = det.detect(rgb, alpha)
+            if boxes:
+                b = max(boxes, key=lambda b: b.area)
+                cx, cy = b.centre
+                if head[0] <= cx <= head[2] and head[1] <= cy <= head[3]:
+                    pairs[d].append((b, head))
+    return pairs
+
+
+SCALES = [round(0.7 + 0.05 * i, 2) for i in range(23)]  # 0.70 .. 1.80
+SHIFTS = [round(-0.3 + 0.025 * i, 3) for i in range(21)]  # -0.30 .. +0.20 of the box height
+
+
+def _score(framing: HeadFraming, pairs) -> tuple[int, float]:
+    ious = [iou(_xyxy(framing.head(b)), h) for b, h in pairs]
+    return sum(v >= 0.5 for v in ious), sum(ious) / len(ious) if ious else 0.0
+
+
+def best_framing(pairs) -> HeadFraming:
+    """Most heads at IoU >= 0.5, then the highest mean IoU, over the grid."""
+    return max((HeadFraming(sc, sh) for sc in SCALES for sh in SHIFTS), key=lambda f: _score(f, pairs))
+
+
+def _xyxy(b) -> tuple[float, float, float, float]:
+    return b.x0, b.y0, b.x1, b.y1
+
+
+def fit_framing(pairs) -> None:
+    """Fit each detector's framing and check it leave-one-out (each pair judged by a framing fitted without it)."""
+    print("\nface-to-head framings for detectors/framing.py (IoU >= 0.5 with the labelled head):")
+    for d, ps in pairs.items():
+        if not ps:
+            print(f"    # {d}: no box on a labelled head")
+            continue
+        f = best_framing(ps)
+        raw_hits, raw_mean = _score(HeadFraming(), ps)
+        hits, mean = _score(f, ps)
+        loo = sum(iou(_xyxy(best_framing(ps[:i] + ps[i + 1:]).head(b)), h) >= 0.5 for i, (b, h) in enumerate(ps))
+        plateau = sorted({sc for sc in SCALES if _score(HeadFraming(sc, f.shift), ps)[0] == hits})
+        print(f'    "{d}": HeadFraming({f.scale}, {f.shift}),  # {len(ps)} boxes on heads: own box {raw_hits} '
+              f"(mean IoU {raw_mean:.3f}), framed {hits} (mean IoU {mean:.3f}), leave-one-out {loo}; "
+              f"scales with as many hits at this shift: {plateau[0]}-{plateau[-1]}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--flare", type=Path, default=Path("/tmp/flare/x/usr/share/games/flare/mods"))
     ap.add_argument("--per-family", type=int, default=8)
     ap.add_argument("--painted", type=int, default=8)
     ap.add_argument("--fit", action="store_true")
+    ap.add_argument("--fit-framing", action="store_true", help="fit each face detector's face-to-head framing")
     ap.add_argument("--min-score", type=float, default=0.7, help="CNN score floor (the stage's face_min_score)")
     args = ap.parse_args()
     import cv2
@@ -217,6 +283,9 @@ def main() -> None:
     settings = DetectorSettings(min_score=args.min_score, animeface_path=str(ANIMEFACE))
     sets = {"flare-game portraits (real, painted)": load_flare(args.flare),
             "sample corpus (mascots, figures, edge heads, armour)": load_sample(args.per_family, args.painted)}
+    if args.fit_framing:
+        fit_framing(framing_pairs([im for s in sets.values() for im in s], settings))
+        return
     if args.fit:
         # Flare's loot icons (armour, weapons, potions: real painted art with no face) as negatives.
         loot = [(p.name, p, None) for p in sorted(args.flare.glob("*/images/loot/*.png"))]

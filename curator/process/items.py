@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from manifests import Candidate, Crop, Detection, Item, Reason
 from curator.process.quality import CROP_FILTERS, STAGE, judge
 from curator.process.worker import CropRecord, SourceResult
+from detectors.base import Box
+from detectors.framing import head_box
+from manifests import Candidate, Crop, Detection, Item, Reason
 
 
 def crop_item(source: Item, result: SourceResult, crop: CropRecord, resolution: int, object_path: str,
@@ -22,13 +24,18 @@ def crop_item(source: Item, result: SourceResult, crop: CropRecord, resolution: 
             detector=crop.detector or result.detector, kind=crop.kind, box=tuple(crop.box), score=crop.score,
             landmarks=[tuple(p) for p in crop.landmarks] if crop.landmarks else None,
             probability=crop.probability, why=(result.detection or {}).get("why") or None,
-            candidates=candidates(result, crop),
+            candidates=candidates(result, crop), head=implied_head(crop, crop.detector or result.detector),
         ),
         crop=Crop(box=tuple(crop.region), angle=crop.angle, pad=crop.pad, fill=tuple(crop.fill) if crop.fill else None),
     )
     for reason in judge(item.scores, CROP_FILTERS, thresholds):
         item.reject(reason)
     return item
+
+
+def implied_head(crop: CropRecord, detector: str) -> tuple[float, float, float, float] | None:
+    head = head_box(Box(*crop.box, crop.score, crop.kind), detector)
+    return None if head is None else (round(head.x0, 2), round(head.y0, 2), round(head.x1, 2), round(head.y1, 2))
 
 
 def candidates(result: SourceResult, crop: CropRecord) -> list[Candidate]:
