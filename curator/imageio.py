@@ -149,10 +149,6 @@ def decode_rgba(data: bytes, max_pixels: int = 64_000_000) -> Image.Image:
     return img.convert("RGBA")
 
 
-def has_alpha(img: Image.Image) -> bool:
-    return img.mode == "RGBA" and img.getextrema()[3][0] < 255
-
-
 def flatten(img: Image.Image, background: tuple[int, int, int] = (255, 255, 255)) -> Image.Image:
     """RGBA onto a solid background, as RGB."""
     if img.mode == "RGB":

@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 from pathlib import Path
-from typing import NoReturn
+from typing import Callable, Iterator, NoReturn
 
 import pytest
 
@@ -124,3 +124,28 @@ def imported_ws(tmp_path, _imported_template):
     root = tmp_path / "ws"
     shutil.copytree(_imported_template, root)
     return Workspace(root)
+
+
+@pytest.fixture(scope="module")
+def one_thread() -> Iterator[None]:
+    """One torch thread for a whole module (`pytestmark = pytest.mark.usefixtures("one_thread")`): bit-exact
+    comparisons need the same reduction order, and other suites run beside it on 2 cores (oversubscription stalls)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture
+def cli(capsys) -> Callable[[list[str]], tuple[int, str, str]]:
+    """`curator ARGS` in this process: (exit code, stdout, stderr)."""
+    from curator.cli.app import main
+
+    def run(args: list[str]) -> tuple[int, str, str]:
+        with pytest.raises(SystemExit) as exit_info:
+            main(args)
+        out = capsys.readouterr()
+        return exit_info.value.code or 0, out.out, out.err
+    return run

@@ -12,14 +12,14 @@ import hashlib
 import io
 import json
 import random
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 from curator.sample import FAMILIES, MascotSpec, draw_mascot
+from fakesites.proxy import LocalServer, QuietHandler
 
 
 @dataclass
@@ -77,7 +77,7 @@ class Faults:
     headers: dict[str, dict[str, str]] = field(default_factory=dict)  # extra headers for a file path
 
 
-class FakeBooru:
+class FakeBooru(LocalServer):
     """Run with `with FakeBooru(posts) as booru: booru.root ...`; `booru.hits` counts requests by path."""
 
     def __init__(self, posts: list[FakePost], faults: Faults | None = None, per_page_max: int = 5) -> None:
@@ -85,34 +85,12 @@ class FakeBooru:
         self.files = {p.file_path: p for p in posts}
         self.faults = faults or Faults()
         self.per_page_max = per_page_max  # small pages so pagination is exercised
-        self.hits: Counter[str] = Counter()
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__()  # hits: path -> requests
 
-    @property
-    def root(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+    root = LocalServer.url
 
     def file_hits(self) -> Counter[str]:
         return Counter({k: v for k, v in self.hits.items() if k.startswith("/data/")})
-
-    def __enter__(self) -> "FakeBooru":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
-
-    def _next_fault(self, path: str) -> int | None:
-        with self._lock:
-            self.hits[path] += 1
-            queue = self.faults.statuses.get(path)
-            return queue.pop(0) if queue else None
 
     def search(self, tags: list[str], page: str | None, limit: int) -> list[dict]:
         limit = min(limit, self.per_page_max)
@@ -124,16 +102,10 @@ class FakeBooru:
             hits = hits[start:start + limit]
         return [p.api_json(self.root) for p in hits]
 
-    def _handler(self):
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
         booru = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            wbufsize = -1  # headers and body leave in one write: no Nagle/delayed-ACK stall per response
-
-            def log_message(self, *args) -> None:  # keep test output clean
-                pass
-
+        class Handler(QuietHandler):
             def _send(self, code: int, body: bytes, ctype: str, extra: dict[str, str] | None = None,
                       length: int | None = None) -> None:
                 self.send_response(code)
@@ -148,7 +120,7 @@ class FakeBooru:
 
             def do_GET(self) -> None:
                 url = urlsplit(self.path)
-                fault = booru._next_fault(url.path)
+                fault = booru._count(url.path, booru.faults.statuses)
                 if fault is not None:
                     self._send(fault, b'{"error": "injected"}', "application/json", {"Retry-After": "0"})
                     return
@@ -167,10 +139,7 @@ class FakeBooru:
                     time.sleep(booru.faults.file_delay)
                 data = booru.files[path].image
                 extra = booru.faults.headers.get(path)
-                with booru._lock:
-                    cut = path in booru.faults.truncate
-                    booru.faults.truncate.discard(path)
-                if cut:
+                if booru._take(path, booru.faults.truncate):
                     # Promise the whole file, send half, hang up: the client must notice and retry.
                     self._send(200, data[: len(data) // 2], "image/png", extra, length=len(data))
                     self.close_connection = True

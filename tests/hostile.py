@@ -1,5 +1,5 @@
-"""Hostile inputs for the hardening tests: tiny snapshots to tamper with, pickles built like
-NVIDIA's that ask for too much, and an in-process CLI runner."""
+"""Hostile inputs for the hardening tests: tiny snapshots to tamper with and pickles built like
+NVIDIA's that ask for too much."""
 
 from __future__ import annotations
 
@@ -29,19 +29,6 @@ def tiny_snapshot(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     return save_snapshot(folder / "network-snapshot-000000", {"G": G, "D": D, "G_ema": G},
                          {"G": G_KWARGS, "D": D_KWARGS}, {"cur_nimg": 0, "options": {"data": "none.zip"}})
-
-
-def cli(args: list[str], capsys) -> tuple[int, str, str]:
-    """Run `curator ARGS` in this process through the console entry point: (exit code, stdout, stderr)."""
-    from curator.cli.app import main
-
-    code = 0
-    try:
-        main(args)
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def _reconstruct(meta):  # pragma: no cover - stands for NVIDIA's function; never called on load

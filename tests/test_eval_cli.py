@@ -12,7 +12,6 @@ import pytest
 import torch
 from PIL import Image
 
-from curator.cli.app import main
 
 G_KWARGS = dict(z_dim=16, c_dim=0, w_dim=16, img_resolution=32, img_channels=3, mapping_kwargs={"num_layers": 2},
                 synthesis_kwargs={"channel_base": 256, "channel_max": 16})
@@ -50,24 +49,17 @@ def tiny_run(tmp_path_factory) -> Path:
     return run
 
 
-def _cli(args: list[str], capsys) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(args)
-    out = capsys.readouterr()
-    return exit_info.value.code or 0, out.out, out.err
-
-
 def _png(path: Path) -> np.ndarray:
     return np.asarray(Image.open(path).convert("RGB"))
 
 
-def test_generate_writes_seeds_grid_interpolation_gif_and_style_mix(tmp_path, tiny_run, capsys):
+def test_generate_writes_seeds_grid_interpolation_gif_and_style_mix(tmp_path, tiny_run, cli):
     from curator.generate.sampling import seed_latents, to_uint8
     from trainers.stylegan2.checkpoint import load_generator
 
     out = tmp_path / "out"
-    code, _, err = _cli(["-w", str(tmp_path), "generate", str(tiny_run), "--seeds", "0-3", "--grid", "--interpolate",
-                         "--frames", "3", "--gif", "--style-mix", "--out", str(out)], capsys)
+    code, _, err = cli(["-w", str(tmp_path), "generate", str(tiny_run), "--seeds", "0-3", "--grid", "--interpolate",
+                        "--frames", "3", "--gif", "--style-mix", "--out", str(out)])
     assert code == 0, err
     assert Image.open(out / "grid.png").size == (64, 64)
     assert Image.open(out / "interpolation.png").size == (3 * 32, 4 * 32)  # a row per leg, 4 legs (loop)
@@ -88,18 +80,18 @@ def test_generate_writes_seeds_grid_interpolation_gif_and_style_mix(tmp_path, ti
     assert np.array_equal(table[32:64, 32:64], _png(out / "seed0000.png"))
 
 
-def test_truncation_zero_gives_the_average_image_for_every_seed(tmp_path, tiny_run, capsys):
+def test_truncation_zero_gives_the_average_image_for_every_seed(tmp_path, tiny_run, cli):
     for psi, out in (("0", tmp_path / "t0"), ("1", tmp_path / "t1")):
-        code, _, err = _cli(["-w", str(tmp_path), "generate", str(tiny_run), "--seeds", "5,9", "--trunc", psi,
-                             "--out", str(out)], capsys)
+        code, _, err = cli(["-w", str(tmp_path), "generate", str(tiny_run), "--seeds", "5,9", "--trunc", psi,
+                            "--out", str(out)])
         assert code == 0, err
     assert np.array_equal(_png(tmp_path / "t0" / "seed0005.png"), _png(tmp_path / "t0" / "seed0009.png"))
     assert not np.array_equal(_png(tmp_path / "t1" / "seed0005.png"), _png(tmp_path / "t1" / "seed0009.png"))
 
 
-def test_eval_swd_against_the_runs_training_set_and_a_manifest(imported_ws, tiny_run, capsys):
+def test_eval_swd_against_the_runs_training_set_and_a_manifest(imported_ws, tiny_run, cli):
     ws = str(imported_ws.root)
-    code, out, err = _cli(["-w", ws, "eval", str(tiny_run), "--metrics", "swd", "--num", "16", "--batch", "8", "--json"], capsys)
+    code, out, err = cli(["-w", ws, "eval", str(tiny_run), "--metrics", "swd", "--num", "16", "--batch", "8", "--json"])
     assert code == 0, err
     record = json.loads(out)
     written = tiny_run / "network-snapshot-000000.eval.json"
@@ -109,7 +101,7 @@ def test_eval_swd_against_the_runs_training_set_and_a_manifest(imported_ws, tiny
     assert saved["results"]["swd"] > 0
     assert saved["config"]["num"] == 16 and saved["real"].startswith("zip:")
     # The sample corpus's kept items (128 px) are centre-cropped and resized to the generator's 32 px.
-    code, out, err = _cli(["-w", ws, "eval", str(tiny_run), "--metrics", "swd", "--num", "16", "--data", "latest", "--json"], capsys)
+    code, out, err = cli(["-w", ws, "eval", str(tiny_run), "--metrics", "swd", "--num", "16", "--data", "latest", "--json"])
     assert code == 0, err
     assert json.loads(out)["real"].startswith("manifest:")
 
@@ -121,9 +113,9 @@ def test_eval_swd_against_the_runs_training_set_and_a_manifest(imported_ws, tiny
     (["generate", "RUN", "--seeds", "x-y", "--out", "o"], "bad seed list"),
     (["generate", "RUN", "--class", "3", "--out", "o"], "unconditional"),
 ])
-def test_user_errors_are_one_line(tmp_path, tiny_run, capsys, args, message):
+def test_user_errors_are_one_line(tmp_path, tiny_run, cli, args, message):
     args = [str(tiny_run) if a == "RUN" else a for a in args]
-    code, _, err = _cli(["-w", str(tmp_path), *args], capsys)
+    code, _, err = cli(["-w", str(tmp_path), *args])
     assert code == 2
     assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 

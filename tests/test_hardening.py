@@ -303,18 +303,18 @@ def _tamper_object(ws: Workspace, obj: str) -> Path:
     return path
 
 
-def test_an_object_path_outside_the_store_is_refused_everywhere(imported_ws, tmp_path, capsys):
+def test_an_object_path_outside_the_store_is_refused_everywhere(imported_ws, tmp_path, cli):
     outside = tmp_path / "x"
     outside.write_bytes(b"secret")
     bad_id = imported_ws.manifests.load("latest").items[0].id[:12]
     path = _tamper_object(imported_ws, "../../../../../../../.." + str(outside))
-    code, out, err = hostile.cli(["manifest", "validate", str(path)], capsys)
+    code, out, err = cli(["manifest", "validate", str(path)])
     assert code == 2 and bad_id in out  # used to pass
-    code, _, err = hostile.cli(["-w", str(imported_ws.root), "manifest", "verify", "latest"], capsys)
+    code, _, err = cli(["-w", str(imported_ws.root), "manifest", "verify", "latest"])
     assert bad_id in hostile.one_line_error(code, err)  # used to hash the outside file
     with pytest.raises(ManifestError, match=bad_id):
         imported_ws.manifests.load("latest")  # so process, export, train and review never see it
-    code, _, err = hostile.cli(["-w", str(imported_ws.root), "process", "latest"], capsys)
+    code, _, err = cli(["-w", str(imported_ws.root), "process", "latest"])
     assert "not their own" in hostile.one_line_error(code, err)
 
 
@@ -328,16 +328,16 @@ def test_the_schema_and_the_store_refuse_foreign_object_paths(tmp_path):
         Workspace(tmp_path).store.path("../../etc/shadow")
 
 
-def test_a_missing_object_is_one_line_in_export_and_train(imported_ws, tmp_path, capsys):
+def test_a_missing_object_is_one_line_in_export_and_train(imported_ws, tmp_path, cli):
     m = imported_ws.manifests.load("latest")
     victim = m.kept()[0]
     imported_ws.store.path(victim.id).unlink()
     ws = ["-w", str(imported_ws.root)]
-    code, _, err = hostile.cli([*ws, "export", "--fit", "crop", "--resolution", "32", "--out", str(tmp_path / "s.zip")], capsys)
+    code, _, err = cli([*ws, "export", "--fit", "crop", "--resolution", "32", "--out", str(tmp_path / "s.zip")])
     assert victim.id[:12] in hostile.one_line_error(code, err)  # used to be a FileNotFoundError traceback
-    code, _, err = hostile.cli([*ws, "train", "--fit", "crop", "--resolution", "32", "--kimg", "0.01", "--device", "cpu"], capsys)
+    code, _, err = cli([*ws, "train", "--fit", "crop", "--resolution", "32", "--kimg", "0.01", "--device", "cpu"])
     assert "missing from the store" in hostile.one_line_error(code, err)
-    code, _, err = hostile.cli([*ws, "manifest", "verify"], capsys)
+    code, _, err = cli([*ws, "manifest", "verify"])
     assert code == 2 and "missing" in err
 
 
@@ -568,7 +568,7 @@ def test_padding_an_extreme_aspect_ratio_stays_small(tmp_path):
     assert result.images == 1
 
 
-def test_hostile_training_zips_are_one_line(tmp_path, capsys):
+def test_hostile_training_zips_are_one_line(tmp_path, cli):
     import zipfile
     import zlib
 
@@ -582,16 +582,16 @@ def test_hostile_training_zips_are_one_line(tmp_path, capsys):
         zf.writestr("dataset.json", "{}")
     (tmp_path / "not.zip").write_text("not a zip")
     for data, expected in ((bomb, "20000x20000"), (inflate, "unpacks to"), (tmp_path / "not.zip", "not a training-set ZIP")):
-        code, _, err = hostile.cli(["-w", str(tmp_path / "ws"), "train", str(data), "--device", "cpu"], capsys)
+        code, _, err = cli(["-w", str(tmp_path / "ws"), "train", str(data), "--device", "cpu"])
         assert expected in hostile.one_line_error(code, err), err
 
 
-def test_deeply_nested_json_is_refused_in_one_line(tmp_path, capsys):
+def test_deeply_nested_json_is_refused_in_one_line(tmp_path, cli):
     deep = tmp_path / "deep.json"
     deep.write_text("[" * 100_000 + "]" * 100_000)
     with pytest.raises(ManifestError, match="nested too deeply"):
         mio.load(deep)
-    code, _, err = hostile.cli(["manifest", "validate", str(deep)], capsys)
+    code, _, err = cli(["manifest", "validate", str(deep)])
     assert "nested too deeply" in hostile.one_line_error(code, err)
 
 

@@ -20,7 +20,6 @@ import pytest
 import torch
 from PIL import Image
 
-from curator.cli.app import main
 from test_trainer_tf_pkl import RES, Z, _nets, tf_discriminator, tf_generator, tf_module  # noqa: F401 (fixture)
 from trainers.errors import TrainerError
 from trainers.stylegan2 import pretrained
@@ -173,14 +172,7 @@ def _dataset_zip(path: Path, count: int = 8) -> Path:
     return path
 
 
-def _cli(args: list[str], capsys) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(args)
-    out = capsys.readouterr()
-    return exit_info.value.code or 0, out.out, out.err
-
-
-def test_cli_transfer_by_name_from_a_tf_era_pickle(server, tmp_path, tf_module, capsys):  # noqa: F811
+def test_cli_transfer_by_name_from_a_tf_era_pickle(server, tmp_path, tf_module, cli):  # noqa: F811
     G, D, Gs = _nets()
     buf = io.BytesIO()
     pickle.dump((tf_generator(G), tf_discriminator(D), tf_generator(Gs)), buf, protocol=3)
@@ -189,10 +181,10 @@ def test_cli_transfer_by_name_from_a_tf_era_pickle(server, tmp_path, tf_module, 
     ws = tmp_path / "ws"
     base = ["-w", str(ws), "train", str(data), "--transfer", "afhqcat", "--kimg", "0.004", "--batch", "4",
             "--tick", "0.004", "--snap", "1", "--device", "cpu", "--workers", "0", "--aug", "noaug"]
-    code, out, err = _cli(base + ["--channel-max", "16", "--out", str(tmp_path / "r0")], capsys)
+    code, out, err = cli(base + ["--channel-max", "16", "--out", str(tmp_path / "r0")])
     assert code == 2 and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1 and "untrained" in err and "--transfer-partial" in err
-    code, out, err = _cli(base + ["--out", str(tmp_path / "r1")], capsys)
+    code, out, err = cli(base + ["--out", str(tmp_path / "r1")])
     assert code == 0, err
     total_g, total_d = len(Gs.state_dict()), len(D.state_dict())
     assert f"transfer: copied {total_g} of {total_g} G tensors, {total_d} of {total_d} D tensors" in out
@@ -200,7 +192,7 @@ def test_cli_transfer_by_name_from_a_tf_era_pickle(server, tmp_path, tf_module, 
     assert (config["map_layers"], config["channel_base"], config["z_dim"]) == (3, 256, Z)
     assert config["transfer"].endswith("afhqcat.pkl")
     assert json.loads((tmp_path / "r1" / "transfer.json").read_text())["G"]["copied"] == total_g
-    code, out, err = _cli(base + ["--channel-max", "16", "--transfer-partial", "--out", str(tmp_path / "r2")], capsys)
+    code, out, err = cli(base + ["--channel-max", "16", "--transfer-partial", "--out", str(tmp_path / "r2")])
     assert code == 0, err
     assert f"of {total_g} G tensors" in out and f"copied {total_g} of" not in out
     assert [r for r in server.requests if r[0] == "afhqcat.pkl"] == [("afhqcat.pkl", None)]  # fetched once

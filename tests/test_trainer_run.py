@@ -14,20 +14,13 @@ from curator.export.writer import export_manifest
 from curator.workspace import Workspace
 from trainers.stylegan2.checkpoint import load_generator, load_run_config
 from trainers.stylegan2.options import options_from_preset
-from trainers.stylegan2.training_loop import build_networks, train
+from trainers.stylegan2.training_loop import build_networks_reported, train
 
 TINY = dict(batch=4, tick_kimg=0.02, snap=2, aug="ada", target=0.6, channel_base=512, channel_max=32,
             z_dim=32, w_dim=32, grid=(2, 2))
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    # One thread for every run here: bit-exact comparisons need the same reduction order, and
-    # other suites run beside this one on 2 cores (oversubscription stalls).
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # bit-exact comparisons; see conftest
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +91,7 @@ def test_transfer_to_a_different_class_count_with_frozen_d_layers(run_a, dataset
     opts = tiny(datasets["cond"], 0.008, c_dim=3, transfer=str(run_a), freezed=3, aug="noaug")
     assert opts.ema_rampup is None and opts.ada_kimg == 100  # the official transfer-learning settings
     source = load_file(str(run_a / "network-snapshot-000000.safetensors"))
-    G, D, _ = build_networks(opts, torch.device("cpu"))
+    G, D, _, _ = build_networks_reported(opts, torch.device("cpu"))
     assert torch.equal(G.state_dict()["synthesis.b32.conv1.weight"], source["G_ema.synthesis.b32.conv1.weight"])
     assert G.state_dict()["mapping.embed.weight"].shape == (32, 3)
     assert G.state_dict()["mapping.fc0.weight"].shape == (32, 64)  # z + embedding: not copied, freshly initialised

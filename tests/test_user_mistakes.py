@@ -139,9 +139,9 @@ def test_there_are_at_least_forty_mistakes():
 
 
 @pytest.mark.parametrize("name, args, expected", MISTAKES, ids=[m[0] for m in MISTAKES])
-def test_a_user_mistake_is_one_line_and_exit_code_2(places, capsys, name, args, expected):
+def test_a_user_mistake_is_one_line_and_exit_code_2(places, cli, name, args, expected):
     argv = [a.format(**places) for a in args]
-    code, _out, err = hostile.cli(argv, capsys)
+    code, _out, err = cli(argv)
     line = hostile.one_line_error(code, err)
     assert expected in line, line
 

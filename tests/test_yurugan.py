@@ -18,13 +18,7 @@ from trainers.yurugan.options import YuruGANOptions
 SMALL = dict(ch=8, ch_max=32)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    # Bit-exact resume comparisons need one reduction order; other suites share the 2 cores.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # bit-exact comparisons; see conftest
 
 
 @pytest.mark.parametrize("shape, blocks, base", [((32, 32), 3, (4, 4)), ((36, 32), 2, (9, 8)), ((144, 128), 4, (9, 8))])

@@ -10,22 +10,8 @@ import pytest
 import torch
 from PIL import Image
 
-from curator.cli.app import main
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-def _cli(args: list[str], capsys) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(args)
-    out = capsys.readouterr()
-    return exit_info.value.code or 0, out.out, out.err
+pytestmark = pytest.mark.usefixtures("one_thread")  # bit-exact comparisons; see conftest
 
 
 @pytest.fixture(scope="module")
@@ -71,17 +57,17 @@ def test_train_writes_a_yurugan_run(yuru_run):
     assert meta["format"] == "curator-yurugan/1" and meta["cur_nimg"] == 32
 
 
-def test_generate_per_class_with_a_class_fixed_interpolation(yuru_run, tmp_path, capsys):
+def test_generate_per_class_with_a_class_fixed_interpolation(yuru_run, tmp_path, cli):
     images = {}
     for cls in (0, 2):
-        code, _, err = _cli(["generate", str(yuru_run), "--seeds", "0-2", "--class", str(cls), "--interpolate",
-                             "--frames", "3", "--out", str(tmp_path / f"c{cls}"), "--device", "cpu"], capsys)
+        code, _, err = cli(["generate", str(yuru_run), "--seeds", "0-2", "--class", str(cls), "--interpolate",
+                            "--frames", "3", "--out", str(tmp_path / f"c{cls}"), "--device", "cpu"])
         assert code == 0, err
         images[cls] = np.asarray(Image.open(tmp_path / f"c{cls}" / "seed0000.png"))
         assert images[cls].shape == (32, 32, 3)
         assert Image.open(tmp_path / f"c{cls}" / "interpolation.png").size == (3 * 32, 3 * 32)
     assert not np.array_equal(images[0], images[2])  # same seed, another class, another image
-    code, _, err = _cli(["generate", str(yuru_run), "--seeds", "0", "--out", str(tmp_path / "x")], capsys)
+    code, _, err = cli(["generate", str(yuru_run), "--seeds", "0", "--out", str(tmp_path / "x")])
     assert code == 2 and "give --class between 0 and 2" in err
 
 
@@ -95,27 +81,27 @@ def test_interpolation_keeps_the_class_fixed(yuru_run):
     assert torch.equal(path[:, :, G.z_chunk:], torch.eye(3)[1].expand(5, G.num_ws, 3))
 
 
-def test_eval_with_swd_and_geometry_score(yuru_run, ws_and_set, capsys):
+def test_eval_with_swd_and_geometry_score(yuru_run, ws_and_set, cli):
     root, _ = ws_and_set
-    code, out, err = _cli(["-w", str(root), "eval", str(yuru_run), "--metrics", "swd,gs", "--num", "40", "--device", "cpu",
-                           "--json"], capsys)
+    code, out, err = cli(["-w", str(root), "eval", str(yuru_run), "--metrics", "swd,gs", "--num", "40", "--device", "cpu",
+                          "--json"])
     assert code == 0, err
     results = json.loads(out)["results"]
     assert results["gs"] >= 0 and results["swd"] > 0
     assert (yuru_run / "network-snapshot-000000.mrlt.png").is_file()
 
 
-def test_resume_continues_the_same_model(yuru_run, ws_and_set, capsys):
+def test_resume_continues_the_same_model(yuru_run, ws_and_set, cli):
     root, _ = ws_and_set
-    code, _, err = _cli(["-w", str(root), "train", "--resume", str(yuru_run), "--model", "stylegan2"], capsys)
+    code, _, err = cli(["-w", str(root), "train", "--resume", str(yuru_run), "--model", "stylegan2"])
     assert code == 2 and "is a yurugan run" in err
 
 
 @pytest.mark.parametrize("flags, message", [(["--model", "nope"], "--model nope: choose one of stylegan2, yurugan"),
                                             (["--model", "yurugan", "--gamma", "1"], "--gamma: not an option of --model yurugan"),
                                             (["--model", "yurugan", "--batch", "1"], "--batch")])
-def test_bad_model_options_are_one_line_errors(ws_and_set, flags, message, capsys):
+def test_bad_model_options_are_one_line_errors(ws_and_set, flags, message, cli):
     root, data = ws_and_set
-    code, _, err = _cli(["-w", str(root), "train", str(data), "--cond", "--kimg", "0.01", *flags], capsys)
+    code, _, err = cli(["-w", str(root), "train", str(data), "--cond", "--kimg", "0.01", *flags])
     assert code == 2 and message in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1

@@ -19,6 +19,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+from torchvision.models import inception as tv
 
 from commons.weights import WeightsFile, resolve
 
@@ -33,9 +34,9 @@ Pad = int | tuple[int, int]
 class BasicConv2d(nn.Module):
     """Conv (no bias) + batch norm (eps 1e-3, TensorFlow's) + ReLU; folds the norm for inference."""
 
-    def __init__(self, cin: int, cout: int, kernel: Pad, stride: int = 1, padding: Pad = 0) -> None:
+    def __init__(self, cin: int, cout: int, kernel_size: Pad, stride: int = 1, padding: Pad = 0) -> None:
         super().__init__()
-        self.conv = nn.Conv2d(cin, cout, kernel, stride=stride, padding=padding, bias=False)
+        self.conv = nn.Conv2d(cin, cout, kernel_size, stride=stride, padding=padding, bias=False)
         self.bn = nn.BatchNorm2d(cout, eps=0.001)
         # Plain attributes, not buffers, so folding never changes the state_dict layout.
         self._folded: tuple[Tensor, Tensor] | None = None
@@ -60,16 +61,11 @@ def _avg3(x: Tensor) -> Tensor:
     return F.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=False)
 
 
-class BlockA(nn.Module):
+# The blocks' layers are torchvision's Inception-v3 blocks built with this module's BasicConv2d (same names, same
+# registration order, as pytorch-fid builds them); only the forward passes differ, where the TF graph does.
+class BlockA(tv.InceptionA):
     def __init__(self, cin: int, pool_features: int) -> None:
-        super().__init__()
-        self.branch1x1 = BasicConv2d(cin, 64, 1)
-        self.branch5x5_1 = BasicConv2d(cin, 48, 1)
-        self.branch5x5_2 = BasicConv2d(48, 64, 5, padding=2)
-        self.branch3x3dbl_1 = BasicConv2d(cin, 64, 1)
-        self.branch3x3dbl_2 = BasicConv2d(64, 96, 3, padding=1)
-        self.branch3x3dbl_3 = BasicConv2d(96, 96, 3, padding=1)
-        self.branch_pool = BasicConv2d(cin, pool_features, 1)
+        super().__init__(cin, pool_features, BasicConv2d)
 
     def forward(self, x: Tensor) -> Tensor:
         return torch.cat([
@@ -80,15 +76,11 @@ class BlockA(nn.Module):
         ], 1)
 
 
-class BlockB(nn.Module):
+class BlockB(tv.InceptionB):
     """Grid reduction 35 -> 17."""
 
     def __init__(self, cin: int) -> None:
-        super().__init__()
-        self.branch3x3 = BasicConv2d(cin, 384, 3, stride=2)
-        self.branch3x3dbl_1 = BasicConv2d(cin, 64, 1)
-        self.branch3x3dbl_2 = BasicConv2d(64, 96, 3, padding=1)
-        self.branch3x3dbl_3 = BasicConv2d(96, 96, 3, stride=2)
+        super().__init__(cin, BasicConv2d)
 
     def forward(self, x: Tensor) -> Tensor:
         return torch.cat([
@@ -98,21 +90,11 @@ class BlockB(nn.Module):
         ], 1)
 
 
-class BlockC(nn.Module):
+class BlockC(tv.InceptionC):
     """Factorised 7x7 convolutions at 17x17."""
 
     def __init__(self, cin: int, c7: int) -> None:
-        super().__init__()
-        self.branch1x1 = BasicConv2d(cin, 192, 1)
-        self.branch7x7_1 = BasicConv2d(cin, c7, 1)
-        self.branch7x7_2 = BasicConv2d(c7, c7, (1, 7), padding=(0, 3))
-        self.branch7x7_3 = BasicConv2d(c7, 192, (7, 1), padding=(3, 0))
-        self.branch7x7dbl_1 = BasicConv2d(cin, c7, 1)
-        self.branch7x7dbl_2 = BasicConv2d(c7, c7, (7, 1), padding=(3, 0))
-        self.branch7x7dbl_3 = BasicConv2d(c7, c7, (1, 7), padding=(0, 3))
-        self.branch7x7dbl_4 = BasicConv2d(c7, c7, (7, 1), padding=(3, 0))
-        self.branch7x7dbl_5 = BasicConv2d(c7, 192, (1, 7), padding=(0, 3))
-        self.branch_pool = BasicConv2d(cin, 192, 1)
+        super().__init__(cin, c7, BasicConv2d)
 
     def forward(self, x: Tensor) -> Tensor:
         dbl = self.branch7x7dbl_1(x)
@@ -126,38 +108,23 @@ class BlockC(nn.Module):
         ], 1)
 
 
-class BlockD(nn.Module):
+class BlockD(tv.InceptionD):
     """Grid reduction 17 -> 8."""
 
     def __init__(self, cin: int) -> None:
-        super().__init__()
-        self.branch3x3_1 = BasicConv2d(cin, 192, 1)
-        self.branch3x3_2 = BasicConv2d(192, 320, 3, stride=2)
-        self.branch7x7x3_1 = BasicConv2d(cin, 192, 1)
-        self.branch7x7x3_2 = BasicConv2d(192, 192, (1, 7), padding=(0, 3))
-        self.branch7x7x3_3 = BasicConv2d(192, 192, (7, 1), padding=(3, 0))
-        self.branch7x7x3_4 = BasicConv2d(192, 192, 3, stride=2)
+        super().__init__(cin, BasicConv2d)
 
     def forward(self, x: Tensor) -> Tensor:
         b7 = self.branch7x7x3_4(self.branch7x7x3_3(self.branch7x7x3_2(self.branch7x7x3_1(x))))
         return torch.cat([self.branch3x3_2(self.branch3x3_1(x)), b7, F.max_pool2d(x, 3, stride=2)], 1)
 
 
-class BlockE(nn.Module):
+class BlockE(tv.InceptionE):
     """Expanded filter bank at 8x8; the last one pools with max instead of average (as the TF graph does)."""
 
     def __init__(self, cin: int, max_pool: bool) -> None:
-        super().__init__()
+        super().__init__(cin, BasicConv2d)
         self.max_pool = max_pool
-        self.branch1x1 = BasicConv2d(cin, 320, 1)
-        self.branch3x3_1 = BasicConv2d(cin, 384, 1)
-        self.branch3x3_2a = BasicConv2d(384, 384, (1, 3), padding=(0, 1))
-        self.branch3x3_2b = BasicConv2d(384, 384, (3, 1), padding=(1, 0))
-        self.branch3x3dbl_1 = BasicConv2d(cin, 448, 1)
-        self.branch3x3dbl_2 = BasicConv2d(448, 384, 3, padding=1)
-        self.branch3x3dbl_3a = BasicConv2d(384, 384, (1, 3), padding=(0, 1))
-        self.branch3x3dbl_3b = BasicConv2d(384, 384, (3, 1), padding=(1, 0))
-        self.branch_pool = BasicConv2d(cin, 192, 1)
 
     def forward(self, x: Tensor) -> Tensor:
         b3 = self.branch3x3_1(x)

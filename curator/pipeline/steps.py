@@ -123,7 +123,6 @@ class Import(VersionStep):
             listing.append((str(p), st.st_size, st.st_mtime_ns))
         return f"{folder.resolve()}:{settings_key(listing, 16)}"
 
-
     def make(self, ctx: Context, prev: Done | None) -> tuple[Done, str]:
         from curator.ingest.run import import_paths
 
@@ -140,7 +139,6 @@ class Process(VersionStep):
 
     def settings(self, ctx: Context) -> Any:
         return {"process": super().settings(ctx), "max_pixels": ctx.ws.config.import_.max_pixels}
-
 
     def make(self, ctx: Context, prev: Done | None) -> tuple[Done, str]:
         from curator.process.run import process_manifest
@@ -180,7 +178,6 @@ class Review(VersionStep):
 
     def settings(self, ctx: Context) -> Any:
         return {"reviewed": ctx.run.review != "skip"}
-
 
     def current(self, ctx: Context, prev: Done) -> Done:
         if ctx.run.review == "skip":

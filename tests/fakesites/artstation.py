@@ -17,10 +17,8 @@ class ArtStation(FakeSite):
     retries_429 = True
 
     def __init__(self, works: list[Work], per_page: int = 2) -> None:
-        self.works = works
-        self.per_page = per_page
+        super().__init__(works, per_page)
         self.by_hash = {self.hash(w): w for w in works}
-        self.files = {f"{CDN}{self._path(w, '8k')}": w for w in works}
 
     @staticmethod
     def hash(w: Work) -> str:

@@ -16,9 +16,7 @@ class Danbooru(FakeSite):
     retries_429 = True
 
     def __init__(self, works: list[Work], per_page: int = 2) -> None:
-        self.works = sorted(works, key=lambda w: -w.id)
-        self.per_page = per_page
-        self.files = {f"cdn.donmai.us/original/{w.md5[:2]}/{w.md5[2:4]}/{w.md5}.png": w for w in works}
+        super().__init__(sorted(works, key=lambda w: -w.id), per_page)
 
     def file_url(self, w: Work) -> str:
         return f"https://cdn.donmai.us/original/{w.md5[:2]}/{w.md5[2:4]}/{w.md5}.png"

@@ -22,11 +22,9 @@ class DeviantArt(FakeSite):
     pages_before_last = 2  # the 429 comes on the last page: after one, every API call waits 1 s
 
     def __init__(self, works: list[Work], per_page: int = 2) -> None:
-        self.works = works
-        self.per_page = per_page
+        super().__init__(works, per_page)
         self.uuid = {w.id: str(uuid.UUID(int=w.id)) for w in works}
         self.by_uuid = {self.uuid[w.id]: w for w in works}
-        self.files = {f"{WIXMP}/f/{self.uuid[w.id]}/d{w.id:x}-{w.md5[:8]}.png": w for w in works}
         self.tokens = 0
 
     def file_url(self, w: Work) -> str:

@@ -19,11 +19,6 @@ class Flickr(FakeSite):
     api_key = "api.flickr.com/services/rest/"
     retries_429 = False  # gallery-dl's Flickr client takes any answer below 500 as final
 
-    def __init__(self, works: list[Work], per_page: int = 2) -> None:
-        self.works = works
-        self.per_page = per_page
-        self.files = {f"{STATIC}/65535/{w.id}_{w.md5[:10]}_o.png": w for w in works}
-
     def file_url(self, w: Work) -> str:
         return f"https://{STATIC}/65535/{w.id}_{w.md5[:10]}_o.png"
 

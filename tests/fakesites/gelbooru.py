@@ -20,11 +20,9 @@ class Gelbooru(FakeSite):
     def __init__(self, works: list[Work], per_page: int = 50, filler: int = 48) -> None:
         # gallery-dl only asks for another page after one with at least 50 posts: pad the first page
         # with explicit-rated posts that the rating filter must keep from ever being downloaded.
-        self.works = works
+        super().__init__(works, per_page)
         self.filler = [self.post(Work(id=2000 + i, title="", artist="someone", tags=["elf", "nude"], posted=works[0].posted,
                                       image=f"filler {i}".encode(), mature=True)) for i in range(filler)]
-        self.per_page = per_page
-        self.files = {f"{IMG}/images/{w.md5[:2]}/{w.md5[2:4]}/{w.md5}.png": w for w in works}
 
     def file_url(self, w: Work) -> str:
         return f"https://{IMG}/images/{w.md5[:2]}/{w.md5[2:4]}/{w.md5}.png"

@@ -19,11 +19,6 @@ class Pinterest(FakeSite):
     api_key = "www.pinterest.com/resource/BaseSearchResource/get/"
     retries_429 = True
 
-    def __init__(self, works: list[Work], per_page: int = 2) -> None:
-        self.works = works
-        self.per_page = per_page
-        self.files = {f"{PINIMG}/originals/{w.md5[:2]}/{w.md5[2:4]}/{w.md5[4:6]}/{w.md5}.png": w for w in works}
-
     def file_url(self, w: Work) -> str:
         return f"https://{PINIMG}/originals/{w.md5[:2]}/{w.md5[2:4]}/{w.md5[4:6]}/{w.md5}.png"
 

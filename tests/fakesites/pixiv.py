@@ -17,9 +17,7 @@ class Pixiv(FakeSite):
     retries_429 = True
 
     def __init__(self, works: list[Work], per_page: int = 2) -> None:
-        self.works = works
-        self.per_page = per_page
-        self.files = {f"i.pximg.net{self._path(w)}": w for w in works}
+        super().__init__(works, per_page)
         self.refused = False  # True: the token endpoint turns every refresh token down
 
     def _path(self, w: Work) -> str:

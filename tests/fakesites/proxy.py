@@ -117,17 +117,15 @@ def make_ca(folder: Path, hosts: list[str]) -> tuple[Path, Path, Path]:
     return ca_path, cert_path, key_path
 
 
-class FakeInternet:
-    """`with FakeInternet(sites, tmp) as net:` gallery-dl options `net.options` route it here."""
+class LocalServer:
+    """A threaded HTTP server on 127.0.0.1, run with `with`; shared by the fakes (this proxy and tests/fakebooru.py).
 
-    def __init__(self, sites: list[Site], folder: Path, faults: Faults | None = None) -> None:
-        self.sites = {host: site for site in sites for host in site.hosts}
-        self.faults = faults or Faults()
-        self.hits: Counter[str] = Counter()  # 'host/path' -> requests
+    Requests are counted in `hits` by key; `_count` also takes the next fault queued for that key, under one lock.
+    """
+
+    def __init__(self) -> None:
+        self.hits: Counter[str] = Counter()
         self._lock = threading.Lock()
-        self.ca, cert, key = make_ca(folder, sorted(self.sites))
-        self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self._tls.load_cert_chain(cert, key)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -136,6 +134,51 @@ class FakeInternet:
     def url(self) -> str:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(5)
+
+    def _count(self, key: str, queues: dict[str, list]) -> Any:
+        with self._lock:
+            self.hits[key] += 1
+            queue = queues.get(key)
+            return queue.pop(0) if queue else None
+
+    def _take(self, key: str, once: set[str]) -> bool:
+        """Whether `key` is in `once`, removing it: a fault that hits the first request only."""
+        with self._lock:
+            found = key in once
+            once.discard(key)
+            return found
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        raise NotImplementedError
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    wbufsize = -1  # headers and body leave in one write: no Nagle/delayed-ACK stall per response
+
+    def log_message(self, *args) -> None:  # keep test output clean
+        pass
+
+
+class FakeInternet(LocalServer):
+    """`with FakeInternet(sites, tmp) as net:` gallery-dl options `net.options` route it here."""
+
+    def __init__(self, sites: list[Site], folder: Path, faults: Faults | None = None) -> None:
+        self.sites = {host: site for site in sites for host in site.hosts}
+        self.faults = faults or Faults()
+        self.ca, cert, key = make_ca(folder, sorted(self.sites))
+        self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self._tls.load_cert_chain(cert, key)
+        super().__init__()  # hits: 'host/path' -> requests
 
     @property
     def options(self) -> dict[str, Any]:
@@ -146,40 +189,14 @@ class FakeInternet:
         return sum(n for key, n in self.hits.items() if key.split("/", 1)[0] == host)
 
     def file_hits(self, urls: list[str]) -> Counter[str]:
-        keys = {_key_of(u): u for u in urls}
+        keys = {key_of(u): u for u in urls}
         return Counter({keys[k]: n for k, n in self.hits.items() if k in keys})
 
-    def __enter__(self) -> "FakeInternet":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
-
-    def _before(self, key: str) -> Fault | None:
-        with self._lock:
-            self.hits[key] += 1
-            queue = self.faults.before.get(key)
-            return queue.pop(0) if queue else None
-
-    def _take_cut(self, key: str) -> bool:
-        with self._lock:
-            cut = key in self.faults.cut
-            self.faults.cut.discard(key)
-            return cut
-
-    def _handler(self):
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
         net = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            wbufsize = -1
+        class Handler(QuietHandler):
             tunnel_host: str | None = None
-
-            def log_message(self, *args) -> None:
-                pass
 
             def do_CONNECT(self) -> None:
                 host = self.path.rsplit(":", 1)[0]
@@ -214,7 +231,7 @@ class FakeInternet:
                 key = f"{self.tunnel_host}{url.path}"
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                fault = net._before(key)
+                fault = net._count(key, net.faults.before)
                 if fault is not None:
                     self._send(Reply(fault.status, fault.body, "application/json", fault.headers))
                     return
@@ -225,7 +242,7 @@ class FakeInternet:
                 except Exception as exc:  # a bug in a fake: say so in the client's log, do not hang up
                     reply = Reply(500, f"fake site error: {exc!r}".encode(), "text/plain")
                 reply.headers = {**reply.headers, **net.faults.headers.get(key, {})}
-                if reply.status == 200 and net._take_cut(key):
+                if reply.status == 200 and net._take(key, net.faults.cut):
                     self._send(reply, cut=True)
                     return
                 self._send(reply)
@@ -248,6 +265,7 @@ class FakeInternet:
         return Handler
 
 
-def _key_of(url: str) -> str:
+def key_of(url: str) -> str:
+    """'host/path' of a URL: how hits, faults and served files are keyed (the query aside)."""
     parts = urlsplit(url)
     return f"{parts.hostname}{parts.path}"

@@ -1,13 +1,27 @@
-"""What every fake site shares: the files it serves by host and path, and queries that are the tag itself."""
+"""What every fake site shares: its works, a page size, the files it serves by host and path, and queries
+that are the tag itself."""
 
 from __future__ import annotations
 
-from fakesites.proxy import Reply, Request
+from functools import cached_property
+
+from fakesites.proxy import Reply, Request, key_of
 from fakesites.works import Work
 
 
 class FakeSite:
-    files: dict[str, Work]  # host + path -> the work whose image is served there
+    def __init__(self, works: list[Work], per_page: int = 2) -> None:
+        self.works = works
+        self.per_page = per_page
+
+    @cached_property
+    def files(self) -> dict[str, Work]:
+        """host + path -> the work whose image is served there: where `file_url` says, its query (a CDN token or
+        cache-buster) aside, so the URLs a site hands out and the files it serves cannot disagree."""
+        return {key_of(self.file_url(w)): w for w in self.works}
+
+    def file_url(self, w: Work) -> str:
+        raise NotImplementedError
 
     def query(self, tag: str) -> str:
         return tag

@@ -16,9 +16,7 @@ class Wikimedia(FakeSite):
     retries_429 = True
 
     def __init__(self, works: list[Work], per_page: int = 2) -> None:
-        self.works = works
-        self.per_page = per_page
-        self.files = {f"upload.wikimedia.org{self._path(w)}": w for w in works}
+        super().__init__(works, per_page)
         # Category names as the API spells them: namespace first, then the name with spaces.
         self.categories = {"Category:Elves in art": "elf", "Category:Mascots": "mascot"}
 

@@ -122,23 +122,6 @@ def build_network(name: str, kwargs: dict) -> nn.Module:
     return Discriminator(**kwargs) if name == "D" else Generator(**kwargs)
 
 
-def copy_matching(dst: nn.Module, src: dict[str, torch.Tensor]) -> list[str]:
-    """Copy every tensor whose name and shape match; return the names left at their init.
-
-    Transfer learning to a different class count changes the embedding and the first mapping
-    layer; those keep their fresh initialisation.
-    """
-    own = dst.state_dict()
-    skipped = []
-    with torch.no_grad():
-        for key, tensor in own.items():
-            if key in src and tuple(src[key].shape) == tuple(tensor.shape):
-                tensor.copy_(src[key])
-            else:
-                skipped.append(key)
-    return skipped
-
-
 def save_resume_state(path: Path, state: dict[str, Any]) -> None:
     with atomic_open(path, "wb") as fh:
         torch.save(state, fh)

@@ -14,9 +14,9 @@ import math
 import pickletools
 import struct
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from trainers.errors import TrainerError
 
@@ -264,19 +264,17 @@ def _power_of_two(value: int) -> int:
     return value
 
 
+Resolution = Annotated[int, Field(ge=4, le=1024), AfterValidator(_power_of_two)]  # G's and D's img_resolution
+
+
 class GeneratorKwargs(_Kwargs):
     z_dim: int = Field(ge=0, le=4096)
     c_dim: int = Field(ge=0, le=100_000)
     w_dim: int = Field(ge=1, le=4096)
-    img_resolution: int = Field(ge=4, le=1024)
+    img_resolution: Resolution
     img_channels: int = Field(ge=1, le=4)
     mapping_kwargs: MappingKwargs | None = None
     synthesis_kwargs: SynthesisKwargs | None = None
-
-    @field_validator("img_resolution")
-    @classmethod
-    def _resolution(cls, value: int) -> int:
-        return _power_of_two(value)
 
 
 class DiscriminatorBlockKwargs(_Kwargs):
@@ -290,7 +288,7 @@ class EpilogueKwargs(_Kwargs):
 
 class DiscriminatorKwargs(_Kwargs):
     c_dim: int = Field(ge=0, le=100_000)
-    img_resolution: int = Field(ge=4, le=1024)
+    img_resolution: Resolution
     img_channels: int = Field(ge=1, le=4)
     architecture: Literal["resnet", "orig"] = "resnet"
     channel_base: int = Field(32768, ge=1, le=1 << 20)
@@ -301,11 +299,6 @@ class DiscriminatorKwargs(_Kwargs):
     block_kwargs: DiscriminatorBlockKwargs | None = None
     mapping_kwargs: MappingKwargs | None = None
     epilogue_kwargs: EpilogueKwargs | None = None
-
-    @field_validator("img_resolution")
-    @classmethod
-    def _resolution(cls, value: int) -> int:
-        return _power_of_two(value)
 
 
 def check_kwargs(name: str, kwargs: Any, source: Path | str) -> dict:

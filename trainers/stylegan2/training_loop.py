@@ -35,7 +35,7 @@ from trainers.stylegan2.transfer import TransferReport, start_from
 class Counters:
     cur_nimg: int = 0
     cur_tick: int = 0
-    batch_idx: int = 0
+    batch_idx: int = 0  # minibatches taken (YuruGAN: D steps)
     tick_start_nimg: int = 0
 
 
@@ -81,11 +81,6 @@ class Run:
     augment: Augment
     counters: Counters = field(default_factory=Counters)
     transfer: TransferReport | None = None
-
-
-def build_networks(opts: TrainOptions, device: torch.device) -> tuple[nn.Module, nn.Module, nn.Module]:
-    G, D, G_ema, _ = build_networks_reported(opts, device)
-    return G, D, G_ema
 
 
 def build_networks_reported(opts: TrainOptions, device: torch.device, transfer: bool = True
@@ -190,12 +185,15 @@ def train_step(run: Run, real: torch.Tensor, real_c: torch.Tensor, label_pool: C
 
 
 @torch.no_grad()
-def update_ema(run: Run) -> None:
+def update_ema(run, images_per_step: int | None = None) -> None:
+    """Move `run.G_ema` towards `run.G` with a half-life of `ema_kimg` (ramped up early) and copy G's buffers
+    (batch-norm statistics, spectral-norm vectors). Shared by the trainers: `images_per_step` is the reals shown per
+    G step (default: one batch; YuruGAN steps G once per `d_steps` batches)."""
     opts = run.options
     ema_nimg = opts.ema_kimg * 1000
     if opts.ema_rampup is not None:
         ema_nimg = min(ema_nimg, run.counters.cur_nimg * opts.ema_rampup)
-    beta = 0.5 ** (opts.batch / max(ema_nimg, 1e-8))
+    beta = 0.5 ** ((images_per_step or opts.batch) / max(ema_nimg, 1e-8))
     for p_ema, p in zip(run.G_ema.parameters(), run.G.parameters()):
         p_ema.copy_(p.lerp(p_ema, beta))
     for b_ema, b in zip(run.G_ema.buffers(), run.G.buffers()):

@@ -19,9 +19,6 @@ from torch import nn
 
 from trainers.errors import TrainerError
 
-# TrainOptions fields that describe the networks' weights, read from the source.
-ARCHITECTURE_FIELDS = ("z_dim", "w_dim", "map_layers", "channel_base", "channel_max", "img_channels", "d_architecture")
-
 
 @functools.lru_cache(maxsize=1)
 def _load(path: str, mtime: float) -> dict:
@@ -51,10 +48,6 @@ def source_architecture(nets: dict) -> dict:
     if "D" in nets:
         arch["d_architecture"] = nets["D"]["init_kwargs"].get("architecture", "resnet")
     return arch
-
-
-def source_resolution(nets: dict) -> int:
-    return int(nets["G_ema"]["init_kwargs"]["img_resolution"])
 
 
 @dataclass

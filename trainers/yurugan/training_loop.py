@@ -21,8 +21,8 @@ from trainers.stylegan2 import checkpoint as files, distributed
 from trainers.stylegan2.dataset import ImageZipDataset
 from trainers.stylegan2.grid import render_grid, save_grid
 from trainers.stylegan2.stats import plot_curves
-from trainers.stylegan2.training_loop import (SnapshotMetrics, TrainerSteps, rng_state, run_ticks, set_rng_state,
-                                              start_or_resume)
+from trainers.stylegan2.training_loop import (Counters, SnapshotMetrics, TrainerSteps, rng_state, run_ticks,
+                                              set_rng_state, start_or_resume, update_ema)
 from trainers.yurugan.checkpoint import FORMAT, build_network
 from trainers.yurugan.loss import d_loss, g_loss
 from trainers.yurugan.options import YuruGANOptions
@@ -33,14 +33,6 @@ PLOTS = {
     "classifier": ("loss_D_class_real", "loss_D_class_fake", "loss_G_class", "class_acc_real"),
     "speed": ("sec_per_kimg",),
 }
-
-
-@dataclass
-class Counters:
-    cur_nimg: int = 0
-    cur_tick: int = 0
-    batch_idx: int = 0  # D steps taken
-    tick_start_nimg: int = 0
 
 
 @dataclass
@@ -91,24 +83,10 @@ def train_step(run: Run, real: torch.Tensor, real_c: torch.Tensor, label_pool: C
         _step(run.opt_G, run.G, loss, dist)
         run.D.requires_grad_(True)
         stats.update(g_stats)
-        update_ema(run)
+        update_ema(run, opts.batch * opts.d_steps)
     run.last = stats
     c.cur_nimg += opts.batch
     c.batch_idx += 1
-
-
-@torch.no_grad()
-def update_ema(run: Run) -> None:
-    opts = run.options
-    ema_nimg = opts.ema_kimg * 1000
-    if opts.ema_rampup is not None:
-        ema_nimg = min(ema_nimg, run.counters.cur_nimg * opts.ema_rampup)
-    # Per G step, which comes once per d_steps batches.
-    beta = 0.5 ** (opts.batch * opts.d_steps / max(ema_nimg, 1e-8))
-    for p_ema, p in zip(run.G_ema.parameters(), run.G.parameters()):
-        p_ema.copy_(p.lerp(p_ema, beta))
-    for b_ema, b in zip(run.G_ema.buffers(), run.G.buffers()):
-        b_ema.copy_(b)  # batch-norm statistics and spectral-norm vectors follow G
 
 
 def resume_state(run: Run) -> dict:

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from curator.collect.sources import register
-from curator.collect.sources.base import Source, q
+from curator.collect.sources.base import Source
 
 # gallery-dl adds a random 'abcd=0123456789ab' parameter to every file URL to miss Cloudflare's cache.
 _NO_CACHE = re.compile(r"[?&][0-9a-f]{4}=[0-9a-f]{12}$")
@@ -17,13 +17,11 @@ class ArtStation(Source):
     name = "artstation"
     category = "artstation"
     home = "https://www.artstation.com"
+    search = "/search?sort_by=relevance&query={q}"
     post_key = "{asset[id]}"  # a project holds several images
     ratings = {"general": (False, None), "questionable": (True,)}
     rating_field = "adult_content"
     size_fields = ("asset.width", "asset.height")  # per image, inside the project
-
-    def query_urls(self, query: str) -> list[str]:
-        return [f"{self.root}/search?sort_by=relevance&query={q(query)}"]
 
     def file_url(self, meta: dict[str, Any]) -> str | None:
         url = super().file_url(meta)

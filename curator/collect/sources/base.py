@@ -31,6 +31,7 @@ class Source:
     name: ClassVar[str]
     category: ClassVar[str]  # gallery-dl's extractor category: its config section
     home: ClassVar[str]  # public root, e.g. https://danbooru.donmai.us
+    search: ClassVar[str] = ""  # a query's URL below the root: {q} is the query URL-encoded, {qpath} a path segment
     login: ClassVar[Login | None] = None  # None: works without credentials (on by default)
     instance_prefix: ClassVar[str | None] = None  # gallery-dl's 'Danbooru:' form for self-hosted roots
     post_key: ClassVar[str] = "{id}"  # identifies one file across queries, for the download archive
@@ -38,6 +39,7 @@ class Source:
     rating_field: ClassVar[str] = "rating"
     tags_field: ClassVar[str | None] = "tags"
     size_fields: ClassVar[tuple[str, str] | None] = None  # width/height fields known before download
+    extra_fields: ClassVar[dict[str, str]] = {}  # provenance `extra` name -> metadata field, kept when not empty
     # gallery-dl options this source needs for its provenance (e.g. the extra API call that gives a
     # licence); [collect.sites.NAME] options override them.
     gallery_dl_options: ClassVar[dict[str, Any]] = {}
@@ -55,7 +57,7 @@ class Source:
         return urls
 
     def query_urls(self, query: str) -> list[str]:
-        raise NotImplementedError
+        return [self.root + self.search.format(q=q(query), qpath=qpath(query))]
 
     # --- filters ----------------------------------------------------------------------------
     def filter_expression(self, f: FilterConfig) -> str:
@@ -124,7 +126,8 @@ class Source:
         return next((name for name, values in self.ratings.items() if value in values), None)
 
     def extra(self, meta: dict[str, Any]) -> dict[str, Any]:
-        return {k: meta[k] for k in ("id", "source", "md5") if meta.get(k) not in (None, "")}
+        out = {k: meta[k] for k in ("id", "source", "md5") if meta.get(k) not in (None, "")}
+        return out | {name: meta[key] for name, key in self.extra_fields.items() if meta.get(key)}
 
     def opt_out(self, meta: dict[str, Any]) -> list[str]:
         """Opt-out signals: the file response's X-Robots-Tag, plus what the site flags (subclasses)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from curator.collect.sources import register
-from curator.collect.sources.base import Source, q
+from curator.collect.sources.base import Source
 
 DANBOORU_RATINGS = {"general": ("g",), "sensitive": ("s",), "questionable": ("q",), "explicit": ("e",)}
 
@@ -15,24 +15,17 @@ class Danbooru(Source):
     name = "danbooru"
     category = "danbooru"
     home = "https://danbooru.donmai.us"
+    search = "/posts?tags={q}"
     instance_prefix = "Danbooru"
     ratings = DANBOORU_RATINGS
     size_fields = ("image_width", "image_height")
-
-    def query_urls(self, query: str) -> list[str]:
-        return [f"{self.root}/posts?tags={q(query)}"]
+    extra_fields = {"copyright": "tag_string_copyright"}
 
     def page_url(self, meta: dict[str, Any]) -> str | None:
         return f"{self.root}/posts/{meta['id']}" if meta.get("id") is not None else None
 
     def artist(self, meta: dict[str, Any]) -> str | None:
         return meta.get("tag_string_artist") or None
-
-    def extra(self, meta: dict[str, Any]) -> dict[str, Any]:
-        out = super().extra(meta)
-        if meta.get("tag_string_copyright"):
-            out["copyright"] = meta["tag_string_copyright"]
-        return out
 
 
 @register

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from curator.collect.sources import register
-from curator.collect.sources.base import Source, q
+from curator.collect.sources.base import Source
 
 # Flickr's licence ids (flickr.photos.licenses.getInfo). Ids 1-6 are the Creative Commons 2.0
 # licences; gallery-dl's own names ('Attribution License') leave the version out.
@@ -21,12 +21,10 @@ class Flickr(Source):
     name = "flickr"
     category = "flickr"
     home = "https://www.flickr.com"
+    search = "/search/?text={q}"
     size_fields = ("width", "height")
     # Search results carry the licence id only when 'license' is among the requested extras.
     gallery_dl_options = {"metadata": ["license"]}
-
-    def query_urls(self, query: str) -> list[str]:
-        return [f"{self.root}/search/?text={q(query)}"]
 
     def page_url(self, meta: dict[str, Any]) -> str | None:
         owner = (meta.get("owner") or {}).get("nsid")

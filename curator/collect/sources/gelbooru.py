@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from curator.collect.sources import register
-from curator.collect.sources.base import Login, Source, list_tags, q
+from curator.collect.sources.base import Login, Source, list_tags
 
 
 @register
@@ -13,14 +13,13 @@ class Gelbooru(Source):
     name = "gelbooru"
     category = "gelbooru"
     home = "https://gelbooru.com"
+    search = "/index.php?page=post&s=list&tags={q}"
     login = Login(("api-key", "user-id"), cookies=False,
                   how="put your API key and user id (gelbooru.com account options) in gallery-dl's config under extractor.gelbooru")
     ratings = {"general": ("general", "safe"), "sensitive": ("sensitive",), "questionable": ("questionable",),
                "explicit": ("explicit",)}
     size_fields = ("width", "height")
-
-    def query_urls(self, query: str) -> list[str]:
-        return [f"{self.root}/index.php?page=post&s=list&tags={q(query)}"]
+    extra_fields = {"uploader": "owner"}
 
     def page_url(self, meta: dict[str, Any]) -> str | None:
         return f"{self.root}/index.php?page=post&s=view&id={meta['id']}" if meta.get("id") is not None else None
@@ -29,9 +28,3 @@ class Gelbooru(Source):
         # The API names only the uploader ('owner'). gallery-dl's 'tags' option fetches each post's
         # page for typed tags, giving 'tags_artist' as a space-separated string (one request more per post).
         return " ".join(list_tags(meta.get("tags_artist"))) or None
-
-    def extra(self, meta: dict[str, Any]) -> dict[str, Any]:
-        out = super().extra(meta)
-        if meta.get("owner"):
-            out["uploader"] = meta["owner"]
-        return out

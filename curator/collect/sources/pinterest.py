@@ -6,7 +6,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from curator.collect.sources import register
-from curator.collect.sources.base import Login, Source, q
+from curator.collect.sources.base import Login, Source
 
 
 @register
@@ -14,14 +14,12 @@ class Pinterest(Source):
     name = "pinterest"
     category = "pinterest"
     home = "https://www.pinterest.com"
+    search = "/search/pins/?q={q}"
     login = Login(("cookies",), cookies=True,
                   how="export your pinterest.com cookies to cookies.txt and set [collect.sites.pinterest] cookies = PATH")
     tags_field = None  # pins carry no tags
     post_key = "{id}_{num}"  # story and carousel pins hold several files
     size_fields = ("width", "height")
-
-    def query_urls(self, query: str) -> list[str]:
-        return [f"{self.root}/search/pins/?q={q(query)}"]
 
     def page_url(self, meta: dict[str, Any]) -> str | None:
         return f"{self.root}/pin/{meta['id']}/" if meta.get("id") else None
