@@ -185,9 +185,6 @@ class FakeInternet(LocalServer):
         """gallery-dl extractor options sending every request through this proxy, trusting its CA."""
         return {"proxy": self.url, "verify": str(self.ca), "proxy-env": False}
 
-    def hits_for(self, host: str) -> int:
-        return sum(n for key, n in self.hits.items() if key.split("/", 1)[0] == host)
-
     def file_hits(self, urls: list[str]) -> Counter[str]:
         keys = {key_of(u): u for u in urls}
         return Counter({keys[k]: n for k, n in self.hits.items() if k in keys})
