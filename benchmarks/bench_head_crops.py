@@ -1,17 +1,21 @@
 """Head-crop precision and recall of each face detector alone, the old first-hit chain and the
 evidence-based choice, on the labelled flare-game portraits and on the sample corpus.
 
-A method's crop counts as a head when its face box overlaps the labelled head with IoU >= 0.5.
+A method's crop counts as a head when the head its face box implies (the box under its detector's
+fitted framing, `detectors/framing.py`) overlaps the labelled head with IoU >= 0.5; the detector's
+own box is judged the same way beside it ('raw').
 Precision = good face crops / face crops made; recall = good face crops / labelled heads.
 Subject fallbacks are not face crops; the 'head' line counts the silhouette head crops of the
 new choice separately. `--fit` also uses flare's 38 loot icons as faceless negatives and
 lower detector thresholds (CNN 0.3, cascade 2 neighbours). 'centre on head': face crops whose box centre lies in the labelled head;
 'crop holds head': images whose crop square (face or subject, default crop settings) holds at
 least 80 % of the labelled head and is at most 6x its area. `--fit` refits the constants of `detectors/evidence.py` on the same
-candidates and prints them (logistic regressions, L2 0.1).
+candidates and prints them (logistic regressions, L2 0.1). `--fit-framing` fits each detector's
+face-to-head framing (grid of scales and vertical shifts: most heads at IoU >= 0.5, then the
+highest mean IoU) and checks it leave-one-out.
 
     cd /tmp && apt-get download flare-game && dpkg-deb -x flare-game_*.deb /tmp/flare/x
-    python benchmarks/bench_head_crops.py [--flare /tmp/flare/x/usr/share/games/flare/mods] [--fit]
+    python benchmarks/bench_head_crops.py [--flare /tmp/flare/x/usr/share/games/flare/mods] [--fit | --fit-framing]
 """
 
 from __future__ import annotations

@@ -88,6 +88,7 @@ class ClusterConfig(Section):
     report_exemplars: int = Field(8, ge=1, description="Images per row on each cluster's contact sheet.")
     map_max_points: int = Field(1500, ge=10, description="Items drawn on the 2-D t-SNE map (a random sample beyond this).")
     zeroshot: ZeroShotConfig = Field(default_factory=ZeroShotConfig, description="Zero-shot CLIP flags.")
+
     def embedder_section(self) -> Section | None:
         """The section of the chosen embedder ('torchvision:<arch>' reads [cluster.torchvision])."""
         return getattr(self, self.embedder.partition(":")[0], None)
