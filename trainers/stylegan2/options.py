@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from trainers.stylegan2.presets import resolve_preset
+from trainers.stylegan2.safe_load import Resolution
 
 
 Aug = Literal["ada", "fixed", "noaug"]
@@ -23,7 +24,7 @@ class TrainOptions(BaseModel):
     data: str = Field(description="Training set: ZIP of PNGs with dataset.json.")
     manifest_id: str | None = Field(None, description="Manifest the training set was exported from.")
     cfg: str = Field("auto", description="Base configuration: auto, stylegan2, paper256, paper512, paper1024 or cifar.")
-    resolution: int = Field(ge=4, le=1024, description="Image side: a power of two from 4 to 1024.")
+    resolution: Resolution = Field(description="Image side: a power of two from 4 to 1024.")
     img_channels: int = Field(3, ge=1, le=4)
     c_dim: int = Field(0, ge=0, le=100_000, description="Number of classes; 0 trains unconditionally.")
     mirror: bool = Field(False, description="Random x-flips of the reals.")
@@ -89,13 +90,6 @@ class TrainOptions(BaseModel):
     transfer: str | None = Field(None, description="Curator checkpoint, official or TF-era .pkl, or a known network name to start from.")
     transfer_partial: bool = Field(False, description="Allow a transfer that leaves synthesis or mapping layers untrained.")
     freezed: int = Field(0, ge=0, description="Freeze the first N layers of D.")
-
-    @field_validator("resolution")
-    @classmethod
-    def _power_of_two(cls, value: int) -> int:
-        if value & (value - 1):
-            raise ValueError(f"must be a power of two from 4 to 1024, not {value}")
-        return value
 
     def generator_kwargs(self) -> dict:
         return dict(z_dim=self.z_dim, c_dim=self.c_dim, w_dim=self.w_dim, img_resolution=self.resolution,
