@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 import tomli_w
 
-from curator.cli.app import main
 from curator.workspace import Workspace
 from manifests.io import now_iso
 
@@ -69,16 +68,6 @@ def status(out: str) -> dict[str, str]:
 
 def versions(ws: Path) -> list[str]:
     return sorted(p.name for p in (ws / "manifests").glob("*.json"))
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture(scope="module")
@@ -145,9 +134,9 @@ def test_killed_during_training_then_run_again_gives_the_uninterrupted_result(tm
     assert (run_b / weights).read_bytes() == (run_a / weights).read_bytes()
 
 
-def test_dry_run_on_a_finished_run_says_everything_is_up_to_date(uninterrupted, corpus_dir, capsys):
+def test_dry_run_on_a_finished_run_says_everything_is_up_to_date(uninterrupted, corpus_dir, cli):
     ws, _ = uninterrupted
-    code, out, _ = cli(capsys, "-w", str(ws), "run", "--from", str(corpus_dir), "--no-review", "--dry-run")
+    code, out, _ = cli(["-w", str(ws), "run", "--from", str(corpus_dir), "--no-review", "--dry-run"])
     assert code == 0
     assert status(out) == {name: "up" for name in STEPS}
     assert "plan: everything is up to date" in out
@@ -160,7 +149,7 @@ def test_dry_run_on_a_finished_run_says_everything_is_up_to_date(uninterrupted, 
     ("process", "min_entropy", 2.5, ["process", "cluster", "review", "export", "train", "eval", "generate"]),
     ("export", "fit", "pad", ["export", "train", "eval", "generate"]),
 ])
-def test_changing_one_threshold_names_exactly_the_steps_that_would_rerun(uninterrupted, corpus_dir, config, capsys,
+def test_changing_one_threshold_names_exactly_the_steps_that_would_rerun(uninterrupted, corpus_dir, config, cli,
                                                                          tmp_path, section, key, value, rerun):
     ws_a, _ = uninterrupted
     ws = tmp_path / "ws"
@@ -168,7 +157,7 @@ def test_changing_one_threshold_names_exactly_the_steps_that_would_rerun(uninter
     changed = json.loads(json.dumps(config))
     changed.setdefault(section, {})[key] = value
     (ws / "curator.toml").write_text(tomli_w.dumps(changed))
-    code, out, _ = cli(capsys, "-w", str(ws), "run", "--from", str(corpus_dir), "--no-review", "--dry-run")
+    code, out, _ = cli(["-w", str(ws), "run", "--from", str(corpus_dir), "--no-review", "--dry-run"])
     assert code == 0
     got = status(out)
     assert [s for s in STEPS if got[s] == "would"] == rerun
@@ -177,33 +166,33 @@ def test_changing_one_threshold_names_exactly_the_steps_that_would_rerun(uninter
     assert f"its settings changed ([{section}]" in out
 
 
-def test_until_stops_after_the_named_step(tmp_path, corpus_dir, config, capsys):
+def test_until_stops_after_the_named_step(tmp_path, corpus_dir, config, cli):
     ws = new_workspace(tmp_path / "ws", config)
-    code, out, err = cli(capsys, "-w", str(ws), "run", "--from", str(corpus_dir), "--until", "process")
+    code, out, err = cli(["-w", str(ws), "run", "--from", str(corpus_dir), "--until", "process"])
     assert code == 0, err
     assert status(out) == {"import": "made", "process": "made"}
     assert [v.split("-")[1] for v in versions(ws)] == ["import", "process"]
-    code, out, _ = cli(capsys, "-w", str(ws), "run", "--from", str(corpus_dir), "--dry-run")
+    code, out, _ = cli(["-w", str(ws), "run", "--from", str(corpus_dir), "--dry-run"])
     got = status(out)
     assert (got["import"], got["process"], got["cluster"]) == ("up", "up", "would")
 
 
-def test_review_pauses_and_running_again_takes_the_reviewers_decisions(tmp_path, corpus_dir, config, capsys):
+def test_review_pauses_and_running_again_takes_the_reviewers_decisions(tmp_path, corpus_dir, config, cli):
     ws = new_workspace(tmp_path / "ws", config)
-    code, out, err = cli(capsys, "-w", str(ws), "run", "--from", str(corpus_dir), "--until", "export")
+    code, out, err = cli(["-w", str(ws), "run", "--from", str(corpus_dir), "--until", "export"])
     assert code == 0, err
     assert status(out) == {"import": "made", "process": "made", "cluster": "made", "review": "paused"}
     assert f"next: `curator run --from {corpus_dir}` again to continue" in out and "curator review" in out
     assert not (ws / "exports").exists() and not (ws / "cache" / "datasets").exists()
     # A dry run now says what is waiting.
-    code, out, _ = cli(capsys, "-w", str(ws), "run", "--from", str(corpus_dir), "--until", "export", "--dry-run")
+    code, out, _ = cli(["-w", str(ws), "run", "--from", str(corpus_dir), "--until", "export", "--dry-run"])
     assert status(out)["review"] == "would" and "takes your review decisions" in out
 
     # The reviewer rejects one crop (as `curator review --sync` would write it).
     clustered = Workspace(ws).manifests.latest(["cluster"])
     reviewed = _reject_one(Workspace(ws), clustered)
 
-    code, out, err = cli(capsys, "-w", str(ws), "run", "--from", str(corpus_dir), "--until", "export")
+    code, out, err = cli(["-w", str(ws), "run", "--from", str(corpus_dir), "--until", "export"])
     assert code == 0, err
     got = status(out)
     assert (got["cluster"], got["review"], got["export"]) == ("up", "continued", "made")
@@ -212,14 +201,14 @@ def test_review_pauses_and_running_again_takes_the_reviewers_decisions(tmp_path,
     assert export["input"] == reviewed.id and export["done"]["counts"]["images"] == clustered.summary()["kept"] - 1
 
 
-def test_contradictory_options_are_one_line_errors(tmp_path, corpus_dir, capsys):
-    code, _, err = cli(capsys, "-w", str(tmp_path), "run", "--from", str(corpus_dir), "--review-now", "--no-review")
+def test_contradictory_options_are_one_line_errors(tmp_path, corpus_dir, cli):
+    code, _, err = cli(["-w", str(tmp_path), "run", "--from", str(corpus_dir), "--review-now", "--no-review"])
     assert code == 2 and "contradict" in err and "Traceback" not in err
-    code, _, err = cli(capsys, "-w", str(tmp_path), "run", "elf", "--from", str(corpus_dir), "--dry-run")
+    code, _, err = cli(["-w", str(tmp_path), "run", "elf", "--from", str(corpus_dir), "--dry-run"])
     assert code == 2 and "not both" in err
-    code, _, err = cli(capsys, "-w", str(tmp_path), "run", "--from", str(tmp_path / "nowhere"), "--dry-run")
+    code, _, err = cli(["-w", str(tmp_path), "run", "--from", str(tmp_path / "nowhere"), "--dry-run"])
     assert code == 2 and "no such folder" in err
-    code, _, err = cli(capsys, "-w", str(tmp_path), "run", "--from", str(corpus_dir), "--until", "deploy", "--dry-run")
+    code, _, err = cli(["-w", str(tmp_path), "run", "--from", str(corpus_dir), "--until", "deploy", "--dry-run"])
     assert code == 2 and "--until must be" in err
 
 
@@ -239,7 +228,7 @@ def _reject_one(ws: Workspace, manifest) -> object:
     return ws.manifests.commit(manifest, "review", {"reviewer": "test"}, items, {"review": {"reject": 1}}).manifest
 
 
-def test_review_now_opens_the_app_and_continues_with_the_decisions(tmp_path, corpus_dir, config, capsys, monkeypatch):
+def test_review_now_opens_the_app_and_continues_with_the_decisions(tmp_path, corpus_dir, config, cli, monkeypatch):
     import curator.review.session as session
 
     opened = []
@@ -250,7 +239,7 @@ def test_review_now_opens_the_app_and_continues_with_the_decisions(tmp_path, cor
 
     monkeypatch.setattr(session, "review_in_app", app)
     ws = new_workspace(tmp_path / "ws", config)
-    code, out, err = cli(capsys, "-w", str(ws), "run", "--from", str(corpus_dir), "--until", "export", "--review-now")
+    code, out, err = cli(["-w", str(ws), "run", "--from", str(corpus_dir), "--until", "export", "--review-now"])
     assert code == 0, err
     clustered = Workspace(ws).manifests.latest(["cluster"])
     reviewed = Workspace(ws).manifests.latest(["review"])
@@ -258,26 +247,26 @@ def test_review_now_opens_the_app_and_continues_with_the_decisions(tmp_path, cor
     got = status(out)
     assert (got["review"], got["export"]) == ("made", "made") and f"version {reviewed.id[:12]}" in out
     # Done once: the same command again opens nothing.
-    code, out, _ = cli(capsys, "-w", str(ws), "run", "--from", str(corpus_dir), "--until", "export", "--review-now")
+    code, out, _ = cli(["-w", str(ws), "run", "--from", str(corpus_dir), "--until", "export", "--review-now"])
     assert code == 0 and opened == [clustered.id] and status(out)["review"] == "up"
 
 
-def test_a_subject_starts_with_collect(tmp_path, capsys):
-    code, out, err = cli(capsys, "-w", str(tmp_path), "run", "elf", "--dry-run")
+def test_a_subject_starts_with_collect(tmp_path, cli):
+    code, out, err = cli(["-w", str(tmp_path), "run", "elf", "--dry-run"])
     assert code == 0, err
     got = status(out)
     assert list(got) == ["collect", *STEPS[1:]] and set(got.values()) == {"would"}
     assert "asks the sources for new images" in out and "after collect" in out
 
 
-def test_without_its_record_the_run_redoes_no_stage_and_reuses_the_finished_training(uninterrupted, corpus_dir, capsys,
+def test_without_its_record_the_run_redoes_no_stage_and_reuses_the_finished_training(uninterrupted, corpus_dir, cli,
                                                                                       tmp_path):
     ws_a, _ = uninterrupted
     ws = tmp_path / "ws"
     shutil.copytree(ws_a, ws)
     (ws / "run.json").unlink()
     before = versions(ws)
-    code, out, err = cli(capsys, "-w", str(ws), "run", "--from", str(corpus_dir), "--no-review", "--until", "train")
+    code, out, err = cli(["-w", str(ws), "run", "--from", str(corpus_dir), "--no-review", "--until", "train"])
     assert code == 0, err
     got = status(out)
     # Each stage finds its version already there (ManifestRepo.commit writes nothing) and the run folder finished.
@@ -285,7 +274,7 @@ def test_without_its_record_the_run_redoes_no_stage_and_reuses_the_finished_trai
     assert versions(ws) == before
 
 
-def test_asking_for_more_kimg_resumes_the_finished_run(uninterrupted, corpus_dir, config, capsys, tmp_path):
+def test_asking_for_more_kimg_resumes_the_finished_run(uninterrupted, corpus_dir, config, cli, tmp_path):
     ws_a, _ = uninterrupted
     ws = tmp_path / "ws"
     shutil.copytree(ws_a, ws)
@@ -293,34 +282,34 @@ def test_asking_for_more_kimg_resumes_the_finished_run(uninterrupted, corpus_dir
     longer["run"]["train"]["kimg"] = 0.14
     (ws / "curator.toml").write_text(tomli_w.dumps(longer))
     args = ("-w", str(ws), "run", "--from", str(corpus_dir), "--no-review")
-    code, out, _ = cli(capsys, *args, "--dry-run")
+    code, out, _ = cli([*args, "--dry-run"])
     got = status(out)
     assert [s for s in STEPS if got[s] == "would"] == ["train", "eval", "generate"]
     assert "train     would run   resumes its run from the snapshot at 0.1 kimg" in out
-    code, out, err = cli(capsys, *args, "--until", "train")
+    code, out, err = cli([*args, "--until", "train"])
     assert code == 0, err
     assert "train     resumed from 0.1 kimg" in out
     runs = list((ws / "runs").iterdir())
     assert len(runs) == 1 and json.loads((runs[0] / "metrics.jsonl").read_text().splitlines()[-1])["kimg"] == 0.14
 
 
-def test_a_misspelt_trainer_option_stops_the_run_before_its_first_step(tmp_path, corpus_dir, config, capsys):
+def test_a_misspelt_trainer_option_stops_the_run_before_its_first_step(tmp_path, corpus_dir, config, cli):
     bad = {**config, "run": {**config["run"], "train": {**config["run"]["train"], "kimgs": 2}}}
     ws = new_workspace(tmp_path / "ws", bad)
-    code, out, err = cli(capsys, "-w", str(ws), "run", "--from", str(corpus_dir), "--no-review")
+    code, out, err = cli(["-w", str(ws), "run", "--from", str(corpus_dir), "--no-review"])
     assert code == 2 and "kimgs" in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert not (ws / "manifests").exists() or versions(ws) == []
 
 
-def test_run_trains_yurugans_model_when_run_train_names_it(tmp_path, corpus_dir, config, capsys):
+def test_run_trains_yurugans_model_when_run_train_names_it(tmp_path, corpus_dir, config, cli):
     yuru = {**config, "run": {**config["run"], "cond": True, "snapshot_metrics": [],
                               "train": {"model": "yurugan", "kimg": 0.04, "batch": 4, "snap": 1, "tick_kimg": 0.02,
                                         "channel_max": 32}}}
     ws = new_workspace(tmp_path / "ws", yuru)
-    code, out, err = cli(capsys, "-w", str(ws), "run", "--from", str(corpus_dir), "--no-review", "--until", "train")
+    code, out, err = cli(["-w", str(ws), "run", "--from", str(corpus_dir), "--no-review", "--until", "train"])
     assert code == 0, err
     assert status(out)["train"] == "made"
     run_dir = next((ws / "runs").iterdir())
     assert json.loads((run_dir / "config.json").read_text())["model"] == "yurugan"
-    code, out, _ = cli(capsys, "-w", str(ws), "run", "--from", str(corpus_dir), "--no-review", "--until", "train", "--dry-run")
+    code, out, _ = cli(["-w", str(ws), "run", "--from", str(corpus_dir), "--no-review", "--until", "train", "--dry-run"])
     assert code == 0 and status(out)["train"] == "up" and "everything is up to date" in out

@@ -128,10 +128,11 @@ def prepare(ws: Workspace, source: str | None, given: dict[str, Any], cond: bool
 
 def start(ws: Workspace, opts, run_dir: Path, workers: int | None = None, on_tick: Callable[[dict], None] | None = None,
           on_transfer: Callable[[Any], None] | None = None):
-    from curator.evaluate.run import evaluate_snapshot
-
     def measure(G_ema, device) -> dict:
-        # Metrics are curator's business: the trainer only calls back with each snapshot's generator.
+        # Metrics are curator's business: the trainer only calls back with each snapshot's generator (and only
+        # when metrics are asked for: the evaluation code, Inception and torchvision, loads then).
+        from curator.evaluate.run import evaluate_snapshot
+
         return evaluate_snapshot(G_ema, Path(opts.data), opts.metrics, opts.metrics_num_gen, ws.cache_dir("metrics"),
                                  device, ws.config.eval)
 
