@@ -39,6 +39,7 @@ ENV = dict(os.environ, PYTHONPATH=str(REPO))
 
 
 def _png(path: Path, seed: int = 0, side: int = 16) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     Image.fromarray(rng.integers(0, 255, (side, side, 3), dtype=np.uint8)).save(path)
     return path
@@ -66,7 +67,6 @@ def _objects(ws: Workspace) -> list[Path]:
 
 def test_fifo_device_socket_and_symlink_loop_are_rejected_and_the_batch_goes_on(tmp_path):
     src = tmp_path / "in"
-    src.mkdir()
     _png(src / "good.png")
     os.mkfifo(src / "x.png")  # used to hang forever in open()
     (src / "zero.png").symlink_to("/dev/zero")  # used to read until memory ran out
@@ -149,7 +149,6 @@ def test_a_file_unreadable_once_is_not_duplicated_when_read_later(tmp_path, monk
     from curator.ingest import worker
 
     src = tmp_path / "in"
-    src.mkdir()
     _png(src / "a.png")
     _png(src / "b.png", 1)
     real_open = os.open
@@ -234,7 +233,6 @@ def _fsize_limit(limit: int):
 
 def test_a_file_that_cannot_be_stored_stops_the_import_with_one_line_and_no_orphans(tmp_path):
     src = tmp_path / "in"
-    src.mkdir()
     for i in range(5):
         _png(src / f"small{i}.png", seed=i)
     _png(src / "zbig.png", seed=9, side=200)  # ~120 KB: over the 64 KB file-size limit below
@@ -258,7 +256,6 @@ def test_objects_of_a_killed_import_are_reclaimed_by_the_next_one(tmp_path):
     ws = Workspace(tmp_path / "ws")
     ws.init()
     src = tmp_path / "in"
-    src.mkdir()
     _png(src / "a.png")
     # What a kill -9 between storing and committing leaves: a journalled object no manifest names.
     orphan = ws.store.put_bytes(b"half an import")
@@ -276,7 +273,6 @@ def test_a_full_tmpfs_is_one_line_and_leaves_the_disk_as_it_was(tmp_path):
         pytest.skip("cannot mount a tmpfs here")
     try:
         src = tmp_path / "in"
-        src.mkdir()
         for i in range(40):
             _png(src / f"{i:03d}.png", seed=i, side=150)  # ~68 KB each, 2.7 MB in all
         ws_root = disk / "ws"
@@ -601,7 +597,6 @@ def test_an_io_error_in_the_store_stops_the_import_and_takes_its_objects_back(tm
     from curator.store import ObjectStore
 
     src = tmp_path / "in"
-    src.mkdir()
     for i in range(4):
         _png(src / f"{i}.png", seed=i)
     ws = Workspace(tmp_path / "ws")
