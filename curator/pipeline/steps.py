@@ -18,7 +18,7 @@ from typing import Any
 from commons.hashing import settings_key
 from curator.errors import CuratorError
 from curator.pipeline.config import RunConfig
-from curator.pipeline.record import Done, StepRecord
+from curator.pipeline.record import Done
 from curator.workspace import RAW_STAGES, Workspace
 from manifests import Manifest
 
