@@ -5,7 +5,7 @@ reason; `write_contact_sheets` draws, into `reports/process-<id12>/`, one PNG pe
 reason and one per detector: up to `SAMPLE` thumbnails, each with the number that decided it
 (the reason's score, or the detection's probability or score) underneath.
 
-The workers make each crop's thumbnail (`thumbnail_bytes`) while the crop is still in memory, so a
+The workers make each crop's tile (`tiles.tile_bytes`) while the crop is still in memory, so a
 cold run draws its sheets without decoding crops again; items without one (sources rejected
 before the workers, results from the cache) are decoded from the store.
 """
@@ -24,17 +24,14 @@ import numpy as np
 
 from PIL import Image, ImageDraw, ImageFont
 
-from typing import TYPE_CHECKING
-
 from commons.atomic import write_bytes
-
-if TYPE_CHECKING:  # workers import this module for `thumbnail_bytes`: not the manifest models
-    from manifests import Item, Manifest
+from curator.process.tiles import SIDE
+from manifests import Item, Manifest
 
 STAGE = "process"
 SUBJECT_KINDS = ("subject", "head", "centre")
 SAMPLE = 64
-TILE = 134  # a 128 px thumbnail (crops are 128-1024 px: an exact power-of-two shrink) and a margin
+TILE = SIDE + 6
 CAPTION = 26
 COLUMNS = 8
 
@@ -66,22 +63,11 @@ def report_dir(root: Path, manifest: Manifest) -> Path:
     return Path(root) / "reports" / f"process-{(manifest.id or 'unsaved')[:12]}"
 
 
-def thumbnail_bytes(rgb: np.ndarray) -> bytes:
-    """A crop's tile image, as a small JPEG: what the sheets show, at a few kilobytes per crop."""
-    import cv2
-
-    factor = max(1, max(rgb.shape[:2]) // (TILE - 6))
-    small = rgb if factor == 1 else cv2.resize(rgb, (rgb.shape[1] // factor, rgb.shape[0] // factor),
-                                               interpolation=cv2.INTER_AREA)
-    _, data = cv2.imencode(".jpg", cv2.cvtColor(small, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90])
-    return data.tobytes()
-
-
 def write_contact_sheets(root: Path, manifest: Manifest, seed: int = 0,
                          thumbnails: dict[str, bytes] | None = None) -> list[Path]:
     """One sheet per rejection reason of this stage and per detector that gave crops; returns their paths.
 
-    `thumbnails` maps item ids to `thumbnail_bytes` the workers made; other items are decoded.
+    `thumbnails` maps item ids to the tiles the workers made (`tiles.tile_bytes`); other items are decoded.
     """
     groups: dict[str, list[tuple[Item, str]]] = {}
     for item in manifest.items:
@@ -150,7 +136,7 @@ def _font() -> ImageFont.ImageFont:
 
 def _thumbnail(root: Path, item: Item, made: bytes | None = None) -> Image.Image:
     """The item's image on a checkerboard (so transparency shows), or a grey tile saying why there is none."""
-    side = TILE - 6
+    side = SIDE
     if made is not None:
         return Image.open(io.BytesIO(made)).convert("RGB")
     try:

@@ -14,8 +14,8 @@ from curator.imageio import ImageRejected, decode_rgba, flatten
 from curator.process import hashing
 from curator.process.crop import CropSpec, Padding, Region, cut, padding_for, region_for
 from curator.process.detect import Candidate, ChainResult, DetectorChain
-from curator.process.report import thumbnail_bytes
 from curator.process.scores import crop_scores, shrink
+from curator.process.tiles import tile_bytes
 from curator.store import ObjectStore
 from detectors.base import Box
 from detectors.registry import DetectorSettings
@@ -175,7 +175,7 @@ class Worker:
         oid = self.store.put_bytes(data, durable=False)
         small = shrink(crop)
         # Made here, from pixels in memory, so that the report does not decode the crop again.
-        thumbnails[oid] = thumbnail_bytes(small)
+        thumbnails[oid] = tile_bytes(small)
         scores = {"face_size": round(min(box.width, box.height), 2), **crop_scores(small)}
         return CropRecord(
             id=oid, bytes=len(data), box=[round(v, 2) for v in (box.x0, box.y0, box.x1, box.y1)], kind=box.kind,
