@@ -114,14 +114,25 @@ def uniform_border(rgb: np.ndarray) -> tuple[int, int, int] | None:
     return tuple(int(round(c)) for c in colour)
 
 
+def window(region: Region) -> tuple[int, int, int]:
+    """The source square `cut` reads, (x0, y0, side) in whole pixels: for a rotation, the corners of the
+    region's bounding circle, since it is rotated first and trimmed after."""
+    reach = region.side / 2 * (math.sqrt(2) if region.angle else 1.0)
+    x0, y0 = math.floor(region.cx - reach), math.floor(region.cy - reach)
+    return x0, y0, math.ceil(region.cx + reach) - x0
+
+
+def reads_outside(region: Region, shape: tuple[int, ...]) -> bool:
+    """Whether cutting `region` needs padding: it reads past the image, or rotates (whose corners may)."""
+    x0, y0, size = window(region)
+    return bool(region.angle) or x0 < 0 or y0 < 0 or x0 + size > shape[1] or y0 + size > shape[0]
+
+
 def cut(rgb: np.ndarray, region: Region, spec: CropSpec, padding: Padding | None = None) -> Image.Image:
     """The region as an RGB image of `spec.resolution` pixels a side."""
     if padding is None:
         padding = padding_for(rgb, None, spec)
-    # Rotation needs the corners of the square's bounding circle; cut that much, rotate, then trim.
-    reach = region.side / 2 * (math.sqrt(2) if region.angle else 1.0)
-    x0, y0 = math.floor(region.cx - reach), math.floor(region.cy - reach)
-    size = math.ceil(region.cx + reach) - x0
+    x0, y0, size = window(region)
     patch = _padded(rgb, x0, y0, size, padding)
     if region.angle:
         patch = _rotate(patch, region.angle, (region.cx - x0, region.cy - y0), padding)

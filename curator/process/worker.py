@@ -5,14 +5,16 @@ Results are plain dataclasses of JSON-able values, so the stage caches them as t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import cache
 
 import numpy as np
 from PIL import Image
 
 from curator.imageio import ImageRejected, decode_rgba, flatten
 from curator.process import hashing
-from curator.process.crop import CropSpec, Padding, Region, cut, padding_for, region_for
+from curator.process.crop import CropSpec, Padding, Region, cut, padding_for, reads_outside, region_for
 from curator.process.detect import Candidate, ChainResult, DetectorChain
 from curator.process.scores import crop_scores, shrink
 from curator.process.tiles import tile_bytes
@@ -21,6 +23,7 @@ from detectors.base import Box
 from detectors.registry import DetectorSettings
 
 FACE_KINDS = ("face", "anime_face")
+INSIDE = Padding("solid", (0, 0, 0), "unused: the crop reads only pixels of the source")
 
 
 @dataclass(frozen=True)
@@ -159,13 +162,16 @@ class Worker:
         chain = _boxes_from_json(task.detection) if task.detection else self.chain.run(rgb, alpha)
         result.detector, result.detection = chain.detector, _boxes_to_json(chain)
         chosen, result.error = select(chain.chosen, self.settings.faces)
-        padding = padding_for(rgb, alpha, self.settings.crop)
+        # Only crops that read past the image need to know how to fill it (most lie inside).
+        padding = cache(lambda: padding_for(rgb, alpha, self.settings.crop))
         result.crops = [self._crop(rgb, cand, padding, result.thumbnails) for cand in chosen]
         return result
 
-    def _crop(self, rgb: np.ndarray, cand: Candidate, padding: Padding, thumbnails: dict[str, bytes]) -> CropRecord:
+    def _crop(self, rgb: np.ndarray, cand: Candidate, padding_of: Callable[[], Padding],
+              thumbnails: dict[str, bytes]) -> CropRecord:
         spec, box = self.settings.crop, cand.box
         region: Region = region_for(box, spec)
+        padding = padding_of() if reads_outside(region, rgb.shape) else INSIDE
         crop = np.asarray(cut(rgb, region, spec, padding))
         h, w = rgb.shape[:2]
         x0, y0, x1, y1 = region.box
