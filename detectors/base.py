@@ -12,6 +12,9 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+FACE_KINDS = ("face", "anime_face")
+SUBJECT_KINDS = ("subject", "head", "centre")  # not faces: a whole subject, a silhouette's head, a centre square
+
 
 @dataclass(frozen=True)
 class Box:

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from detectors.base import Box
-
-FACE_KINDS = ("face", "anime_face")
+from detectors.base import FACE_KINDS, Box
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,9 @@ from typing import Literal
 import numpy as np
 from PIL import Image
 
-from detectors.base import Box
+from detectors.base import SUBJECT_KINDS, Box  # subjects grow by a margin, not by the face factors
 
 Pad = Literal["auto", "reflect", "blur", "solid"]
-SUBJECT_KINDS = ("subject", "head", "centre")  # not faces: grown by a margin, not by the face factors
 HEAD_MARGIN = 0.25  # a silhouette's head blob is tight around hair and chin: room for ears, hats, neck
 # Busy-border (photo-like) sources under pad = "auto": measured by benchmarks/bench_pad.py
 # (docs/notes/16-painted-crops.md).

@@ -16,11 +16,10 @@ from typing import Literal
 import numpy as np
 
 from detectors import evidence
-from detectors.base import Box, Detector
+from detectors.base import SUBJECT_KINDS, Box, Detector
 from detectors.registry import DetectorSettings, create
 
 SUBJECT_DETECTORS = ("subject",)  # fallbacks: they run only when no face is believed
-SUBJECT_KINDS = ("subject", "head", "centre")
 Choice = Literal["evidence", "first_hit"]
 
 

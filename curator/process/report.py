@@ -26,10 +26,10 @@ from PIL import Image, ImageDraw, ImageFont
 
 from commons.atomic import write_bytes
 from curator.process.tiles import SIDE
+from detectors.base import SUBJECT_KINDS
 from manifests import Item, Manifest
 
 STAGE = "process"
-SUBJECT_KINDS = ("subject", "head", "centre")
 SAMPLE = 64
 TILE = SIDE + 6
 CAPTION = 26

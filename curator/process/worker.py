@@ -19,10 +19,9 @@ from curator.process.detect import Candidate, ChainResult, DetectorChain
 from curator.process.scores import crop_scores, shrink
 from curator.process.tiles import tile_bytes
 from curator.store import ObjectStore
-from detectors.base import Box
+from detectors.base import FACE_KINDS, Box
 from detectors.registry import DetectorSettings
 
-FACE_KINDS = ("face", "anime_face")
 INSIDE = Padding("solid", (0, 0, 0), "unused: the crop reads only pixels of the source")
 
 
