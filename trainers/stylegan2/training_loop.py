@@ -27,7 +27,7 @@ from trainers.stylegan2.dataset import BatchSequence, ImageZipDataset, batch_loa
 from trainers.stylegan2.grid import grid_inputs, render_grid, save_grid
 from trainers.stylegan2.loss import StyleGAN2Loss
 from trainers.stylegan2.options import TrainOptions
-from trainers.stylegan2.stats import StatsWriter, TickMeter, plot_curves
+from trainers.stylegan2.stats import PLOTS, StatsWriter, TickMeter, plot_curves
 from trainers.stylegan2.transfer import TransferReport, start_from
 
 
@@ -200,38 +200,28 @@ def update_ema(run, images_per_step: int | None = None) -> None:
         b_ema.copy_(b)
 
 
-def rng_state() -> dict:
-    """Torch's generators: the only ones the loop, the loss and the augmentations draw from."""
-    state = {"torch": torch.get_rng_state()}
+def resume_state(run, own: dict) -> dict:
+    """What resume.pt holds: counters, networks, the trainer's `own` part (optimisers, ...) and torch's
+    generators, the only ones the loop, the loss and the augmentations draw from. Shared by the trainers."""
+    rng = {"torch": torch.get_rng_state()}
     if torch.cuda.is_available():
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
+        rng["cuda"] = torch.cuda.get_rng_state_all()
+    nets = {name: getattr(run, name).state_dict() for name in checkpoint.NETWORK_NAMES}
+    return {"counters": asdict(run.counters), **nets, **own, "rng": rng}
 
 
-def set_rng_state(state: dict) -> None:
-    torch.set_rng_state(state["torch"])
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
-
-
-def resume_state(run: Run) -> dict:
+def own_state(run: Run) -> dict:
     aug = run.augment
     return {
-        "counters": asdict(run.counters),
-        "G": run.G.state_dict(), "D": run.D.state_dict(), "G_ema": run.G_ema.state_dict(),
         "opt": {p.name: p.opt.state_dict() for p in run.phases if p.name.endswith("main")},
         "pl_mean": run.loss.pl_mean.detach().cpu(),
         "augment_pipe": aug.pipe.state_dict() if aug.pipe is not None else {},
         "ada": aug.controller.state_dict() if aug.controller is not None else {},
         "apa": {"p": aug.apa.p.detach().cpu(), "controller": aug.apa_controller.state_dict()} if aug.apa is not None else {},
-        "rng": rng_state(),
     }
 
 
 def restore(run: Run, state: dict) -> None:
-    run.counters = Counters(**{k: int(v) for k, v in state["counters"].items()})
-    for name in checkpoint.NETWORK_NAMES:
-        getattr(run, name).load_state_dict(state[name])
     for phase in run.phases:
         if phase.name in state["opt"]:
             phase.opt.load_state_dict(state["opt"][phase.name])
@@ -243,18 +233,20 @@ def restore(run: Run, state: dict) -> None:
     if run.augment.apa is not None and state.get("apa"):
         run.augment.apa.p.copy_(state["apa"]["p"])
         run.augment.apa_controller.load_state_dict(state["apa"]["controller"])
-    set_rng_state(state["rng"])
 
 
-def write_snapshot(run: Run, run_dir: Path, dataset: ImageZipDataset, grid: tuple[torch.Tensor, torch.Tensor]) -> Path:
+def write_snapshot(run, run_dir: Path, dataset: ImageZipDataset, grid: tuple[torch.Tensor, torch.Tensor],
+                   fields: dict | None = None, fmt: str = checkpoint.FORMAT, plots: dict = PLOTS) -> Path:
+    """The networks with their JSON (the trainer's `fields` before the options), the fakes grid and the plots.
+    Shared by the trainers: another one gives its own snapshot format and curves."""
     opts, c = run.options, run.counters
-    stem = checkpoint.snapshot_stem(run_dir, c.cur_nimg)
     meta = {"cur_nimg": c.cur_nimg, "manifest_id": dataset.manifest_id, "class_names": dataset.class_names,
-            "augment_p": augment_p(run), "options": opts.model_dump(mode="json")}
+            **(fields or {}), "options": opts.model_dump(mode="json")}
     nets = {"G": run.G, "D": run.D, "G_ema": run.G_ema}
-    weights = checkpoint.save_snapshot(stem, nets, {"G": opts.generator_kwargs(), "D": opts.discriminator_kwargs()}, meta)
+    kwargs = {"G": opts.generator_kwargs(), "D": opts.discriminator_kwargs()}
+    weights = checkpoint.save_snapshot(checkpoint.snapshot_stem(run_dir, c.cur_nimg), nets, kwargs, meta, fmt=fmt)
     save_grid(render_grid(run.G_ema, *grid, cols=opts.grid[0]), run_dir / f"fakes{c.cur_nimg // 1000:06d}.png")
-    plot_curves(run_dir / "stats.jsonl", run_dir / "plots")
+    plot_curves(run_dir / "stats.jsonl", run_dir / "plots", plots)
     return weights
 
 
@@ -300,34 +292,48 @@ def train(opts: TrainOptions, run_dir: Path, on_tick: Callable[[dict], None] | N
     `on_snapshot` measures each snapshot when `opts.metrics` names any metric; `on_transfer` hears
     what `opts.transfer` copied (also written to the run's transfer.json).
     """
-    opts = opts.model_copy(update={"device": str(resolve_device(opts.device))})
-    device = torch.device(opts.device)
-    dist = distributed.setup(opts.device)
-    dataset = ImageZipDataset(opts.data, mirror=opts.mirror, use_labels=opts.c_dim > 0)
-    check_dataset(opts, dataset, dist.world)
-    if opts.manifest_id is None:
-        # The run's config.json must say which manifest (which images) the model was trained on.
-        opts = opts.model_copy(update={"manifest_id": dataset.manifest_id})
-    resume_path = run_dir / checkpoint.RESUME_NAME
-    torch.manual_seed(opts.seed * dist.world + dist.rank)
-    run = build_run(opts, device, transfer=not resume_path.is_file())
+    opts, device, dist, dataset = prepare(opts, check_dataset)
+    run = build_run(opts, device, transfer=not (run_dir / checkpoint.RESUME_NAME).is_file())
     if run.transfer is not None and dist.is_main:
         run_dir.mkdir(parents=True, exist_ok=True)
         write_text(run_dir / "transfer.json", json.dumps(asdict(run.transfer), indent=1))
         if on_transfer is not None:
             on_transfer(run.transfer)
     start_or_resume(run, restore, opts, run_dir, dist)
-    return _loop(run, run_dir, dataset, dist, device, on_tick, workers, on_snapshot)
+    steps = TrainerSteps(train_step, lambda r: r.loss.last, _tick_fields, _write_snapshot, own_state)
+    return run_ticks(run, steps, run_dir, dataset, dist, device, on_tick, workers, on_snapshot)
+
+
+def prepare(opts, check_dataset: Callable) -> tuple:
+    """(opts, device, dist, dataset): the device resolved, the process group joined, the training set opened and
+    checked (`check_dataset(opts, dataset, world)`), its manifest recorded and this rank's RNG seeded. Shared by
+    the trainers."""
+    opts = opts.model_copy(update={"device": str(resolve_device(opts.device))})
+    dist = distributed.setup(opts.device)
+    dataset = ImageZipDataset(opts.data, mirror=opts.mirror, use_labels=opts.c_dim > 0)
+    check_dataset(opts, dataset, dist.world)
+    if opts.manifest_id is None:
+        # The run's config.json must say which manifest (which images) the model was trained on.
+        opts = opts.model_copy(update={"manifest_id": dataset.manifest_id})
+    torch.manual_seed(opts.seed * dist.world + dist.rank)
+    return opts, torch.device(opts.device), dist, dataset
 
 
 def start_or_resume(run, restore: Callable[[object, dict], None], opts, run_dir: Path, dist: distributed.Dist) -> None:
     """Continue `run` from run_dir/resume.pt when there is one (a damaged file is one line naming it), else give
     every rank rank 0's initial weights; then write the run's config.json. Shared by the trainers in this package's
-    run layout (`run` has G, D and G_ema; `restore` puts a resume state into it)."""
+    run layout (`run` has G, D and G_ema; `restore` puts the trainer's own part of `resume_state` into it)."""
     resume_path = run_dir / checkpoint.RESUME_NAME
     if resume_path.is_file():
         try:
-            restore(run, checkpoint.load_resume_state(resume_path))
+            state = checkpoint.load_resume_state(resume_path)
+            run.counters = Counters(**{k: int(v) for k, v in state["counters"].items()})
+            for name in checkpoint.NETWORK_NAMES:
+                getattr(run, name).load_state_dict(state[name])
+            restore(run, state)
+            torch.set_rng_state(state["rng"]["torch"])
+            if "cuda" in state["rng"] and torch.cuda.is_available():
+                torch.cuda.set_rng_state_all(state["rng"]["cuda"])
         except TrainerError:
             raise
         except (KeyError, TypeError, ValueError, RuntimeError, AttributeError, IndexError) as exc:  # shapes, keys, types
@@ -355,14 +361,12 @@ def check_dataset(opts: TrainOptions, dataset: ImageZipDataset, world: int) -> N
         raise ValueError(f"batch per GPU ({per_gpu}) must be a multiple of the minibatch-stddev group ({opts.mbstd_group})")
 
 
-def _loop(run: Run, run_dir: Path, dataset: ImageZipDataset, dist: distributed.Dist, device: torch.device,
-          on_tick: Callable[[dict], None] | None, workers: int, on_snapshot: SnapshotMetrics | None) -> Counters:
-    steps = TrainerSteps(train_step, lambda r: r.loss.last, _tick_fields, write_snapshot, resume_state)
-    return run_ticks(run, steps, run_dir, dataset, dist, device, on_tick, workers, on_snapshot)
-
-
 def _tick_fields(run: Run) -> dict:
     return {"augment_p": augment_p(run), "apa_p": float(run.augment.apa.p) if run.augment.apa is not None else None}
+
+
+def _write_snapshot(run: Run, *args) -> Path:
+    return write_snapshot(run, *args, fields={"augment_p": augment_p(run)})
 
 
 @dataclass(frozen=True)
@@ -373,7 +377,7 @@ class TrainerSteps:
     last: Callable  # (run) -> dict: the last step's numbers, averaged per tick
     tick_fields: Callable  # (run) -> dict: the trainer's own fields of a tick record (None: left out)
     write_snapshot: Callable  # (run, run_dir, dataset, grid) -> Path of the weights
-    resume_state: Callable  # (run) -> dict for resume.pt
+    own_state: Callable  # (run) -> dict: the trainer's own part of resume.pt (see `resume_state`)
 
 
 def run_ticks(run, steps: TrainerSteps, run_dir: Path, dataset: ImageZipDataset, dist: distributed.Dist,
@@ -414,7 +418,8 @@ def run_ticks(run, steps: TrainerSteps, run_dir: Path, dataset: ImageZipDataset,
                 weights = steps.write_snapshot(run, run_dir, dataset, grid)
                 if opts.metrics and on_snapshot is not None:
                     run_metrics(run, weights, run_dir, device, on_snapshot)
-                checkpoint.save_resume_state(run_dir / checkpoint.RESUME_NAME, steps.resume_state(run))
+                state = resume_state(run, steps.own_state(run))
+                checkpoint.save_resume_state(run_dir / checkpoint.RESUME_NAME, state)
             if on_tick is not None:
                 on_tick(record)
             tick_start = time.perf_counter()

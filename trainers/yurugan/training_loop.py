@@ -9,20 +9,18 @@ of real images for both trainers. A resumed run continues from `run_dir/resume.p
 from __future__ import annotations
 
 import copy
-from dataclasses import asdict, dataclass, field
+import functools
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import torch
 from torch import nn
 
-from commons.device import resolve_device
-from trainers.stylegan2 import checkpoint as files, distributed
+from trainers.stylegan2 import distributed
 from trainers.stylegan2.dataset import ImageZipDataset
-from trainers.stylegan2.grid import render_grid, save_grid
-from trainers.stylegan2.stats import plot_curves
-from trainers.stylegan2.training_loop import (Counters, SnapshotMetrics, TrainerSteps, rng_state, run_ticks,
-                                              set_rng_state, start_or_resume, update_ema)
+from trainers.stylegan2.training_loop import (Counters, SnapshotMetrics, TrainerSteps, prepare, run_ticks,
+                                              start_or_resume, update_ema, write_snapshot)
 from trainers.yurugan.checkpoint import FORMAT, build_network
 from trainers.yurugan.loss import d_loss, g_loss
 from trainers.yurugan.options import YuruGANOptions
@@ -89,42 +87,29 @@ def train_step(run: Run, real: torch.Tensor, real_c: torch.Tensor, label_pool: C
     c.batch_idx += 1
 
 
-def resume_state(run: Run) -> dict:
-    return {"counters": asdict(run.counters), "G": run.G.state_dict(), "D": run.D.state_dict(),
-            "G_ema": run.G_ema.state_dict(), "opt": {"G": run.opt_G.state_dict(), "D": run.opt_D.state_dict()},
-            "rng": rng_state()}
+def own_state(run: Run) -> dict:
+    return {"opt": {"G": run.opt_G.state_dict(), "D": run.opt_D.state_dict()}}
 
 
 def restore(run: Run, state: dict) -> None:
-    run.counters = Counters(**{k: int(v) for k, v in state["counters"].items()})
-    for name in files.NETWORK_NAMES:
-        getattr(run, name).load_state_dict(state[name])
     run.opt_G.load_state_dict(state["opt"]["G"])
     run.opt_D.load_state_dict(state["opt"]["D"])
-    set_rng_state(state["rng"])
 
 
-def check_dataset(opts: YuruGANOptions, dataset: ImageZipDataset) -> None:
+def check_dataset(opts: YuruGANOptions, dataset: ImageZipDataset, world: int) -> None:
     ch, h, w = dataset.image(0).shape
     if (ch, h, w) != (opts.img_channels, opts.height, opts.width):
         raise ValueError(f"{opts.data}: images are {ch}x{h}x{w}, options say {opts.img_channels}x{opts.height}x{opts.width}")
     if dataset.c_dim != opts.c_dim:
         raise ValueError(f"{opts.data}: {dataset.c_dim} classes, options say {opts.c_dim}")
+    if opts.batch % world:
+        raise ValueError(f"batch {opts.batch} does not split over {world} processes")
 
 
 def train(opts: YuruGANOptions, run_dir: Path, on_tick: Callable[[dict], None] | None = None, workers: int = 0,
           on_snapshot: SnapshotMetrics | None = None) -> Counters:
     """Train until `opts.kimg`; continue from `run_dir/resume.pt` when it exists."""
-    opts = opts.model_copy(update={"device": str(resolve_device(opts.device))})
-    device = torch.device(opts.device)
-    dist = distributed.setup(opts.device)
-    dataset = ImageZipDataset(opts.data, mirror=opts.mirror, use_labels=opts.c_dim > 0)
-    check_dataset(opts, dataset)
-    if opts.batch % dist.world:
-        raise ValueError(f"batch {opts.batch} does not split over {dist.world} processes")
-    if opts.manifest_id is None:
-        opts = opts.model_copy(update={"manifest_id": dataset.manifest_id})
-    torch.manual_seed(opts.seed * dist.world + dist.rank)
+    opts, device, dist, dataset = prepare(opts, check_dataset)
     run = build_run(opts, device)
     start_or_resume(run, restore, opts, run_dir, dist)
     return _loop(run, run_dir, dataset, dist, device, on_tick, workers, on_snapshot)
@@ -132,17 +117,6 @@ def train(opts: YuruGANOptions, run_dir: Path, on_tick: Callable[[dict], None] |
 
 def _loop(run: Run, run_dir: Path, dataset: ImageZipDataset, dist: distributed.Dist, device: torch.device,
           on_tick: Callable[[dict], None] | None, workers: int, on_snapshot: SnapshotMetrics | None) -> Counters:
-    steps = TrainerSteps(train_step, lambda r: r.last, lambda r: {}, write_snapshot, resume_state)
-    return run_ticks(run, steps, run_dir, dataset, dist, device, on_tick, workers, on_snapshot)
-
-
-def write_snapshot(run: Run, run_dir: Path, dataset: ImageZipDataset, grid: tuple[torch.Tensor, torch.Tensor]) -> Path:
-    opts, c = run.options, run.counters
-    meta = {"cur_nimg": c.cur_nimg, "manifest_id": dataset.manifest_id, "class_names": dataset.class_names,
-            "options": opts.model_dump(mode="json")}
-    kwargs = {"G": opts.generator_kwargs(), "D": opts.discriminator_kwargs()}
-    weights = files.save_snapshot(files.snapshot_stem(run_dir, c.cur_nimg),
-                                  {"G": run.G, "D": run.D, "G_ema": run.G_ema}, kwargs, meta, fmt=FORMAT)
-    save_grid(render_grid(run.G_ema, *grid, cols=opts.grid[0]), run_dir / f"fakes{c.cur_nimg // 1000:06d}.png")
-    plot_curves(run_dir / "stats.jsonl", run_dir / "plots", PLOTS)
-    return weights
+    snapshot = functools.partial(write_snapshot, fmt=FORMAT, plots=PLOTS)
+    return run_ticks(run, TrainerSteps(train_step, lambda r: r.last, lambda r: {}, snapshot, own_state), run_dir,
+                     dataset, dist, device, on_tick, workers, on_snapshot)
