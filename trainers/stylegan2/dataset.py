@@ -11,6 +11,7 @@ import json
 import os
 import zipfile
 from functools import cached_property
+from itertools import count
 from pathlib import Path
 
 import numpy as np
@@ -157,16 +158,5 @@ def batch_loader(sequence: BatchSequence, start_step: int, workers: int) -> torc
     The loader gets its own generator: by default it would draw its workers' seed from the
     global RNG, and a resumed run would then diverge from an uninterrupted one.
     """
-    return torch.utils.data.DataLoader(sequence, batch_size=None, sampler=_Count(start_step), num_workers=workers,
+    return torch.utils.data.DataLoader(sequence, batch_size=None, sampler=count(start_step), num_workers=workers,
                                        prefetch_factor=2 if workers else None, generator=torch.Generator())
-
-
-class _Count(torch.utils.data.Sampler):
-    def __init__(self, start: int) -> None:
-        self.start = start
-
-    def __iter__(self):
-        step = self.start
-        while True:
-            yield step
-            step += 1
