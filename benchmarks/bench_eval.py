@@ -32,32 +32,28 @@ from curator.evaluate.registry import KINDS, available, get_metrics
 from curator.evaluate.sources import generated_batches
 
 
-def _weights(folder: Path) -> Path:
-    path = folder / "inception-random.pth"
-    torch.save(randomize_(FIDInception(), seed=0).state_dict(), path)
-    return path
-
-
 def _images(n: int, size: int) -> torch.Tensor:
     gen = torch.Generator().manual_seed(0)
     small = torch.rand(n, 3, 8, 8, generator=gen) * 255
     return torch.nn.functional.interpolate(small, size=size, mode="bicubic").clamp(0, 255).to(torch.uint8)
 
 
-def _pytorch_fid_model(weights: Path) -> torch.nn.Module:
+def _models() -> tuple[torch.nn.Module, InceptionExtractor]:
+    """pytorch-fid's InceptionV3 and curator's extractor, both loaded from one file of random weights."""
     from pytorch_fid import inception as pf
 
-    state = torch.load(weights, weights_only=True)
-    with mock.patch.object(pf, "load_state_dict_from_url", lambda *a, **k: state):
-        return pf.InceptionV3([3]).eval()
+    with tempfile.TemporaryDirectory() as tmp:
+        weights = Path(tmp) / "inception-random.pth"
+        torch.save(randomize_(FIDInception(), seed=0).state_dict(), weights)
+        state = torch.load(weights, weights_only=True)
+        with mock.patch.object(pf, "load_state_dict_from_url", lambda *a, **k: state):
+            ref = pf.InceptionV3([3]).eval()
+        return ref, InceptionExtractor(load_inception(weights), "legacy-tf", "cpu")
 
 
 def throughput(args: argparse.Namespace) -> None:
     images = _images(args.images, args.size)
-    with tempfile.TemporaryDirectory() as tmp:
-        weights = _weights(Path(tmp))
-        ref = _pytorch_fid_model(weights)
-        ours = InceptionExtractor(load_inception(weights), "legacy-tf", "cpu")
+    ref, ours = _models()
 
     def run_ref() -> None:
         with torch.no_grad():
@@ -135,10 +131,7 @@ def check_fid(args: argparse.Namespace) -> None:
 
     from curator.evaluate.fid import Moments, frechet_distance
 
-    with tempfile.TemporaryDirectory() as tmp:
-        weights = _weights(Path(tmp))
-        ref = _pytorch_fid_model(weights)
-        ours = InceptionExtractor(load_inception(weights), "legacy-tf", "cpu")
+    ref, ours = _models()
     a, b = _images(args.images, 64), _images(2 * args.images, 64)[args.images:]
     with torch.no_grad():
         ref_a = ref(a.float() / 255)[0].flatten(1).double().numpy()
