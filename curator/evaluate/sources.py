@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import zipfile
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Iterator
 
@@ -30,13 +31,7 @@ def _to_tensor(img: Image.Image) -> Tensor:
 
 
 def _batched(images: Iterator[Tensor], batch: int) -> Iterator[Tensor]:
-    chunk: list[Tensor] = []
-    for img in images:
-        chunk.append(img)
-        if len(chunk) == batch:
-            yield torch.stack(chunk)
-            chunk = []
-    if chunk:
+    while chunk := list(islice(images, batch)):
         yield torch.stack(chunk)
 
 
