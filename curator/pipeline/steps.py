@@ -81,11 +81,12 @@ def _version(m: Manifest, path: Path, made: str, **counts: Any) -> Done:
     return Done(m.id, str(path), made, {"items": s["items"], "kept": s["kept"], **counts})
 
 
-def _latest_raw(ws: Workspace) -> tuple[Manifest, Path]:
+def _latest_raw(ws: Workspace, result: Any, made: str, **counts: Any) -> tuple[Done, str]:
+    """The newest collected or imported version, after a collect or import that gave `result`."""
     path = ws.manifests.latest_path(RAW_STAGES)
     if path is None:
         raise CuratorError("no images yet: the source gave nothing to import")
-    return ws.manifests.load(path), path
+    return _version(ws.manifests.load(path), path, made, **counts), "made" if result.manifest_path else "nothing new"
 
 
 class Collect(VersionStep):
@@ -103,9 +104,7 @@ class Collect(VersionStep):
         r = ctx.request
         result = collect(ctx.ws, CollectRequest(r.subject or "", list(r.queries), dict(r.sources), r.limit,
                                                 r.limit_per_source))
-        m, path = _latest_raw(ctx.ws)
-        return _version(m, path, f"{result.new_items} new images", new=result.new_items), \
-            "made" if result.manifest_path else "nothing new"
+        return _latest_raw(ctx.ws, result, f"{result.new_items} new images", new=result.new_items)
 
 
 class Import(VersionStep):
@@ -129,9 +128,7 @@ class Import(VersionStep):
         assert ctx.request.folder is not None
         ctx.ws.init()
         result = import_paths(ctx.ws, [ctx.request.folder])
-        m, path = _latest_raw(ctx.ws)
-        return _version(m, path, f"{result.files} files, {result.new_items} new"), \
-            "made" if result.manifest_path else "nothing new"
+        return _latest_raw(ctx.ws, result, f"{result.files} files, {result.new_items} new")
 
 
 class Process(VersionStep):
