@@ -19,6 +19,7 @@ from PIL import Image
 from torch import Tensor
 
 from curator.errors import CuratorError
+from curator.export.images import resize, square
 from curator.generate.sampling import to_uint8
 from curator.imageio import decode_rgb
 from commons.hashing import sha256_file
@@ -79,14 +80,6 @@ class ZipImages:
         return _to_tensor(img)
 
 
-def square_resize(img: Image.Image, resolution: int) -> Image.Image:
-    """Centre crop to a square, then Lanczos to `resolution`."""
-    side = min(img.size)
-    left, top = (img.width - side) // 2, (img.height - side) // 2
-    img = img.crop((left, top, left + side, top + side))
-    return img if side == resolution else img.resize((resolution, resolution), Image.LANCZOS)
-
-
 @dataclass
 class ManifestImages:
     """The kept items of a manifest, centre-cropped and resized to the generator's resolution."""
@@ -106,8 +99,8 @@ class ManifestImages:
         return len(self.objects)
 
     def batches(self, batch: int) -> Iterator[Tensor]:
-        images = (_to_tensor(square_resize(decode_rgb((self.root / o).read_bytes()), self.resolution)) for o in self.objects)
-        yield from _batched(images, batch)
+        decoded = (decode_rgb((self.root / o).read_bytes()) for o in self.objects)
+        yield from _batched((_to_tensor(resize(square(img, "crop"), self.resolution)) for img in decoded), batch)
 
 
 @torch.inference_mode()
