@@ -7,6 +7,7 @@ input and settings match its record; everything else is the stage's business.
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import zipfile
@@ -300,13 +301,12 @@ class Train(Step):
         nimg = self._finished(ctx, run_dir) or 0
         metrics = snapshot_metrics(run_dir)
         counts: dict[str, Any] = {"kimg": nimg / 1000, "snapshots": len(metrics)}
+        made = f"{nimg / 1000:g} kimg"
         for name in ctx.run.snapshot_metrics:
             values = [m[name] for m in metrics if name in m]
             if values:
                 counts[f"{name}_first"], counts[f"{name}_last"] = values[0], values[-1]
-        made = f"{nimg / 1000:g} kimg" + "".join(
-            f", {n} {counts[n + '_first']:.4g} -> {counts[n + '_last']:.4g}" for n in ctx.run.snapshot_metrics
-            if n + "_first" in counts)
+                made += f", {name} {values[0]:.4g} -> {values[-1]:.4g}"
         return Done(f"{run_dir.name}@{nimg}", str(run_dir), made, counts), word
 
 
@@ -354,10 +354,7 @@ def write_reals(run_dir: Path, out: Path, count: int) -> Path | None:
     with zipfile.ZipFile(data) as zf:
         names = sorted(n for n in zf.namelist() if n.lower().endswith(".png"))
         names = [names[i * len(names) // count] for i in range(min(count, len(names)))]  # spread over the whole set
-        images = []
-        for n in names:
-            with zf.open(n) as fh:
-                images.append(Image.open(fh).convert("RGB"))
+        images = [Image.open(io.BytesIO(zf.read(n))).convert("RGB") for n in names]
     return save_png(grid(images), out) if images else None
 
 
