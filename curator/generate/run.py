@@ -44,9 +44,8 @@ def generate(G: torch.nn.Module, opts: GenerateConfig, out: Path, device: torch.
 
 
 def _interpolation(G: torch.nn.Module, ws: torch.Tensor, opts: GenerateConfig, out: Path) -> list[Path]:
-    legs = [to_pil(leg) for leg in interpolation_frames(G, ws, opts.frames, opts.noise_mode)]
-    strip = grid([frame for leg in legs for frame in leg], cols=opts.frames)
-    paths = [save_png(strip, out / "interpolation.png")]
+    frames = [frame for leg in interpolation_frames(G, ws, opts.frames, opts.noise_mode) for frame in to_pil(leg)]
+    paths = [save_png(grid(frames, cols=opts.frames), out / "interpolation.png")]
     if opts.gif:
-        paths.append(save_gif([frame for leg in legs for frame in leg], out / "interpolation.gif"))
+        paths.append(save_gif(frames, out / "interpolation.gif"))
     return paths
