@@ -117,10 +117,7 @@ class Import(VersionStep):
 
         folder = ctx.request.folder
         assert folder is not None
-        listing = []
-        for p in iter_files([folder]):
-            st = p.stat()
-            listing.append((str(p), st.st_size, st.st_mtime_ns))
+        listing = [(str(p), (st := p.stat()).st_size, st.st_mtime_ns) for p in iter_files([folder])]
         return f"{folder.resolve()}:{settings_key(listing, 16)}"
 
     def make(self, ctx: Context, prev: Done | None) -> tuple[Done, str]:
@@ -163,10 +160,8 @@ class Cluster(VersionStep):
 
 def reviewed(ws: Workspace, base_id: str) -> Path | None:
     """The newest review version made on top of version `base_id`, if any."""
-    for v in reversed(ws.manifests.versions(["review"])):
-        if any(mid == base_id for _, _, mid in ws.manifests.log(v.path)):
-            return v.path
-    return None
+    return next((v.path for v in reversed(ws.manifests.versions(["review"]))
+                 if any(mid == base_id for _, _, mid in ws.manifests.log(v.path))), None)
 
 
 class Review(VersionStep):
