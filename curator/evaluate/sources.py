@@ -11,7 +11,7 @@ import zipfile
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import numpy as np
 import torch
@@ -31,7 +31,8 @@ def _to_tensor(img: Image.Image) -> Tensor:
     return torch.from_numpy(np.asarray(img, dtype=np.uint8).copy()).permute(2, 0, 1)
 
 
-def _batched(images: Iterator[Tensor], batch: int) -> Iterator[Tensor]:
+def _batched(images: Iterable[Tensor], batch: int) -> Iterator[Tensor]:
+    images = iter(images)  # islice on a list would restart at its head every time
     while chunk := list(islice(images, batch)):
         yield torch.stack(chunk)
 
