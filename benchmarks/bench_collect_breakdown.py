@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from bench_collect import SMALL_TAG, TOML, bare_gallery_dl, settle  # noqa: E402
+from bench_collect import SMALL_TAG, TOML, bare_gallery_dl, settle, timed  # noqa: E402
 
 # Runs the real CLI in a child process, optionally with the ingest switched off, and prints its
 # own CPU (not its gallery-dl child's) when it exits.
@@ -98,12 +98,7 @@ def configured_gallery_dl(root: str, out: Path, tag: str) -> tuple[float, float]
                                     dry_run=False)
     cmd = gallerydl.command(out, config, gallerydl.input_file(source, [tag]), user_config=False)
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONIOENCODING": "utf-8"}  # as curator's runner starts it
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return timed(cmd, env)
 
 
 def main() -> None:
