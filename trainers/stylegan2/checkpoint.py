@@ -19,6 +19,7 @@ from commons.atomic import atomic_open, write_text
 from trainers.errors import TrainerError
 from trainers.stylegan2 import safe_load
 from trainers.stylegan2.networks import Discriminator, Generator
+from trainers.stylegan2.safe_load import load_resume as load_resume_state  # noqa: F401 (the resume state's reader)
 
 FORMAT = "curator-stylegan2/1"
 NETWORK_NAMES = ("G", "D", "G_ema")
@@ -99,10 +100,12 @@ def snapshot_path(path: Path) -> Path:
     return path
 
 
-def load_generator(path: str | Path, device: str | torch.device = "cpu") -> Generator:
-    """G_ema, in eval mode, from a curator snapshot (or its run folder) or an official .pkl."""
-    entry = load_networks(path)["G_ema"]
-    G = Generator(**entry["init_kwargs"])
+def load_generator(path: str | Path, device: str | torch.device = "cpu", check_kwargs=safe_load.check_kwargs,
+                   generator: type[nn.Module] = Generator) -> nn.Module:
+    """G_ema, in eval mode, from a curator snapshot (or its run folder) or an official .pkl. Another trainer in
+    this file layout passes its own `check_kwargs` (see `load_networks`) and generator class."""
+    entry = load_networks(path, check_kwargs)["G_ema"]
+    G = generator(**entry["init_kwargs"])
     safe_load.load_state(G, entry["state_dict"], "G_ema", path)
     return G.eval().requires_grad_(False).to(device)
 
@@ -125,8 +128,3 @@ def build_network(name: str, kwargs: dict) -> nn.Module:
 def save_resume_state(path: Path, state: dict[str, Any]) -> None:
     with atomic_open(path, "wb") as fh:
         torch.save(state, fh)
-
-
-def load_resume_state(path: Path) -> dict[str, Any]:
-    """The resume state (weights-only load; a damaged file is one line saying what to do)."""
-    return safe_load.load_resume(path)

@@ -17,8 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from torch import nn
 
 from trainers.errors import TrainerError
-from trainers.stylegan2 import safe_load
-from trainers.stylegan2.checkpoint import load_networks, snapshot_path
+from trainers.stylegan2 import checkpoint, safe_load
 from trainers.yurugan.networks import Discriminator, Generator, num_blocks
 
 FORMAT = "curator-yurugan/1"
@@ -60,7 +59,7 @@ def check_kwargs(name: str, kwargs: Any, source: Path | str) -> dict:
 
 def snapshot_format(path: str | Path) -> str | None:
     """The `format` a curator snapshot's JSON declares (None for an official .pkl or no JSON)."""
-    path = snapshot_path(Path(path))
+    path = checkpoint.snapshot_path(Path(path))
     meta = path.with_suffix(".json")
     if path.suffix != ".safetensors" or not meta.is_file():
         return None
@@ -75,7 +74,4 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu") -> Gene
     """G_ema, in eval mode (batch norm on its running statistics), from a snapshot or its run folder."""
     if snapshot_format(path) != FORMAT:
         raise TrainerError(f"{path}: not a YuruGAN snapshot")
-    entry = load_networks(path, check_kwargs)["G_ema"]
-    G = Generator(**entry["init_kwargs"])
-    safe_load.load_state(G, entry["state_dict"], "G_ema", path)
-    return G.eval().requires_grad_(False).to(device)
+    return checkpoint.load_generator(path, device, check_kwargs, Generator)
