@@ -47,7 +47,6 @@ def measure(photo: np.ndarray, mode: str, share: float) -> tuple[float, float, f
 
     h, w = photo.shape[:2]
     side = min(h, w) // 2
-    cx0, cy0 = (w - side) // 2, (h - side) // 2
     k = int(side * share)
     errors, mirrors, seams = [], [], []
     for rot in range(4):  # hide the strip on each side in turn: rotate, hide the left strip

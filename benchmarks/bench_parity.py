@@ -121,8 +121,6 @@ def run_side(side: str, seed: int, args, data: Path, out: Path, log) -> None:
 
 def _official_last_r1(trainer) -> float | None:
     """The R1 penalty of this step alone (a collector's update gives what was reported since its last one)."""
-    if not hasattr(trainer, "r1_collector"):
-        trainer.r1_collector = trainer.stats.Collector(regex="Loss/r1_penalty", keep_previous=False)
     c = trainer.r1_collector
     c.update()
     return float(c.mean("Loss/r1_penalty")) if c.num("Loss/r1_penalty") else None

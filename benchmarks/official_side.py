@@ -20,7 +20,7 @@ from __future__ import annotations
 import copy
 import importlib
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -93,7 +93,6 @@ class OfficialRun:
     stats: object
     cur_nimg: int = 0
     batch_idx: int = 0
-    ada_signs: list[float] = field(default_factory=list)
 
     def step(self, real_u8: torch.Tensor, real_c: torch.Tensor, gen_c_pool: torch.Tensor) -> None:
         opts = self.opts

@@ -17,7 +17,6 @@ from torch import nn
 class Dist:
     rank: int = 0
     world: int = 1
-    local_rank: int = 0
 
     @property
     def is_main(self) -> bool:
@@ -35,7 +34,7 @@ def setup(device: str) -> Dist:
         torch.distributed.init_process_group(backend=backend)
     if device.startswith("cuda"):
         torch.cuda.set_device(local)
-    return Dist(rank, world, local)
+    return Dist(rank, world)
 
 
 def average_gradients(params: list[nn.Parameter], dist: Dist) -> None:
