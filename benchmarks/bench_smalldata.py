@@ -29,6 +29,7 @@ from train_sides import CuratorSide, batches, emoji_set  # noqa: E402
 from curator.evaluate.config import EvalConfig  # noqa: E402
 from curator.evaluate.run import evaluate_snapshot  # noqa: E402
 from trainers.stylegan2.options import options_from_preset  # noqa: E402
+from trainers.stylegan2.training_loop import tick_fields  # noqa: E402
 
 CONFIGS = {
     "ada": {},
@@ -91,10 +92,8 @@ def main() -> None:
                     with torch.random.fork_rng():
                         metrics = evaluate_snapshot(side.G_ema, data, args.metrics, args.num_gen, out / "stats-cache",
                                                     device, EvalConfig(swd_images=min(args.num_gen, 1024), batch=64))
-                    aug = side.run.augment
                     record = {"config": name, "seed": seed, "kimg": nimg / 1000, "sec": time.perf_counter() - t0,
-                              "augment_p": float(aug.pipe.p) if aug.pipe is not None else 0.0,
-                              "apa_p": float(aug.apa.p) if aug.apa is not None else None, **metrics}
+                              **tick_fields(side.run), **metrics}
                     records.append(record)
                     with open(out / "results.jsonl", "a") as fh:
                         fh.write(json.dumps(record) + "\n")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from itertools import count
 from pathlib import Path
 from typing import Callable
 
@@ -21,7 +22,7 @@ from PIL import Image, ImageDraw, ImageFont
 from trainers.stylegan2 import distributed
 from trainers.stylegan2.dataset import BatchSequence, ImageZipDataset
 from trainers.stylegan2.options import TrainOptions
-from trainers.stylegan2.training_loop import LabelPool, build_run, train_step
+from trainers.stylegan2.training_loop import LabelPool, augment_p, build_run, train_step
 
 EMOJI_FONT = Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf")
 # Faces, people, animals and food: the ranges people train small GANs on.
@@ -97,7 +98,7 @@ class CuratorSide:
     def tick_stats(self) -> dict[str, float]:
         out = {k: float(np.mean(v)) for k, v in self.meter.items() if v}
         self.meter = {}
-        out["augment_p"] = float(self.run.augment.pipe.p) if self.run.augment.pipe is not None else 0.0
+        out["augment_p"] = augment_p(self.run)
         return out
 
     @property
@@ -109,12 +110,5 @@ def batches(data: Path, batch: int, seed: int, device: torch.device):
     """(real uint8, real_c) pairs in the order a curator run with this seed would see them, plus a label pool."""
     dataset = ImageZipDataset(data)
     sequence = BatchSequence(dataset, batch, seed=seed)
-
-    def gen():
-        step = 0
-        while True:
-            real, c = sequence[step]
-            yield real.to(device), c.to(device)
-            step += 1
-
-    return gen(), LabelPool(dataset)
+    feed = ((real.to(device), c.to(device)) for real, c in map(sequence.__getitem__, count()))
+    return feed, LabelPool(dataset)

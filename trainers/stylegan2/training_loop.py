@@ -300,7 +300,7 @@ def train(opts: TrainOptions, run_dir: Path, on_tick: Callable[[dict], None] | N
         if on_transfer is not None:
             on_transfer(run.transfer)
     start_or_resume(run, restore, opts, run_dir, dist)
-    steps = TrainerSteps(train_step, lambda r: r.loss.last, _tick_fields, _write_snapshot, own_state)
+    steps = TrainerSteps(train_step, lambda r: r.loss.last, tick_fields, _write_snapshot, own_state)
     return run_ticks(run, steps, run_dir, dataset, dist, device, on_tick, workers, on_snapshot)
 
 
@@ -361,7 +361,7 @@ def check_dataset(opts: TrainOptions, dataset: ImageZipDataset, world: int) -> N
         raise ValueError(f"batch per GPU ({per_gpu}) must be a multiple of the minibatch-stddev group ({opts.mbstd_group})")
 
 
-def _tick_fields(run: Run) -> dict:
+def tick_fields(run: Run) -> dict:
     return {"augment_p": augment_p(run), "apa_p": float(run.augment.apa.p) if run.augment.apa is not None else None}
 
 
