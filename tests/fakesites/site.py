@@ -28,4 +28,11 @@ class FakeSite:
 
     def file_reply(self, req: Request) -> Reply | None:
         work = self.files.get(req.host + req.path)
-        return None if work is None else Reply(200, work.image, "image/png")
+        if work is None:
+            return None
+        data, value = work.image, req.headers.get("range", "")
+        start = int(value[6:-1] or 0) if value.startswith("bytes=") and value.endswith("-") else 0
+        if 0 < start < len(data):  # resume an interrupted download, as real file hosts do
+            span = f"bytes {start}-{len(data) - 1}/{len(data)}"
+            return Reply(206, data[start:], "image/png", {"Content-Range": span})
+        return Reply(200, data, "image/png")
