@@ -24,13 +24,6 @@ from detectors.subject import SubjectDetector, head_box
 from manifests import schema
 
 
-def _iou(a, b) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
-
-
 def _split(img: Image.Image) -> tuple[np.ndarray, np.ndarray]:
     rgba = np.asarray(img.convert("RGBA"))
     alpha = rgba[..., 3]
@@ -126,7 +119,7 @@ def test_head_of_a_full_figure_is_its_topmost_compact_blob(wide):
         boxes = SubjectDetector().detect(rgb, alpha)
         assert boxes[0].kind == "head" and boxes[-1].kind == "subject", boxes
         b = boxes[0]
-        assert _iou((b.x0, b.y0, b.x1, b.y1), head) >= 0.5, (seed, b, head)
+        assert evidence.iou(b, Box(*head, 1.0, "head")) >= 0.5, (seed, b, head)
 
 
 def test_a_compact_character_has_no_separate_head():
