@@ -280,7 +280,7 @@ def test_manifest_records_candidates_choice_and_crop_box_and_the_schema_allows_t
     assert schema.errors(data) == []
 
 
-def test_yield_table_and_contact_sheets(processed, capsys, tmp_path, animeface_xml):
+def test_yield_table_and_contact_sheets(processed, cli, animeface_xml):
     root, result = processed
     y = result.yields
     stats = result.manifest.stats
@@ -291,14 +291,9 @@ def test_yield_table_and_contact_sheets(processed, capsys, tmp_path, animeface_x
     assert any(name.startswith("detector-") for name in sheets)
     img = Image.open(result.report_dir / f"reason-{next(iter(y['rejected']))}.png")
     assert img.width >= 800 and img.height > 100
-    from curator.cli.app import main
-
-    with pytest.raises(SystemExit) as exc:
-        main(["-w", str(root), "process", "--json"])
-    assert exc.value.code == 0
-    out = json.loads(capsys.readouterr().out)
+    code, stdout, _ = cli(["-w", str(root), "process", "--json"])
+    assert code == 0
+    out = json.loads(stdout)
     assert out["yield"] == y and Path(out["report"]).is_dir()
-    with pytest.raises(SystemExit):
-        main(["-w", str(root), "process"])
-    text = capsys.readouterr().out
+    text = cli(["-w", str(root), "process"])[1]
     assert "sources" in text and "rejected: " in text and "contact sheets" in text
