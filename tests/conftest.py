@@ -99,7 +99,7 @@ def corpus_dir(tmp_path_factory) -> Path:
     return out
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # not session: a module may have its own corpus_dir (test_process_painted)
 def corpus_labels(corpus_dir) -> dict[str, dict]:
     return json.loads((corpus_dir / ".labels.json").read_text())
 

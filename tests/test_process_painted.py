@@ -148,11 +148,6 @@ def corpus_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def corpus_labels(corpus_dir) -> dict[str, dict]:
-    return json.loads((corpus_dir / ".labels.json").read_text())
-
-
-@pytest.fixture(scope="module")
 def processed(tmp_path_factory, corpus_dir, animeface_xml):
     from curator.ingest.run import import_paths
     from curator.process.run import process_manifest
