@@ -14,7 +14,6 @@ class ArtStation(FakeSite):
     name = "artstation"
     hosts = ("www.artstation.com", CDN)
     api_key = "www.artstation.com/api/v2/search/projects.json"
-    retries_429 = True
 
     def __init__(self, works: list[Work], per_page: int = 2) -> None:
         super().__init__(works, per_page)

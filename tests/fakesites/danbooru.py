@@ -13,7 +13,6 @@ class Danbooru(FakeSite):
     name = "danbooru"
     hosts = ("danbooru.donmai.us", "cdn.donmai.us")
     api_key = "danbooru.donmai.us/posts.json"
-    retries_429 = True
     cdn = "https://cdn.donmai.us"  # where the files are (FakeBooru serves them itself)
 
     def __init__(self, works: list[Work], per_page: int = 2) -> None:

@@ -15,7 +15,6 @@ class Gelbooru(FakeSite):
     name = "gelbooru"
     hosts = ("gelbooru.com", IMG)
     api_key = "gelbooru.com/index.php"
-    retries_429 = True
 
     def __init__(self, works: list[Work], per_page: int = 50, filler: int = 48) -> None:
         # gallery-dl only asks for another page after one with at least 50 posts: pad the first page

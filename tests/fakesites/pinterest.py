@@ -17,7 +17,6 @@ class Pinterest(FakeSite):
     name = "pinterest"
     hosts = ("www.pinterest.com", PINIMG)
     api_key = "www.pinterest.com/resource/BaseSearchResource/get/"
-    retries_429 = True
 
     def file_url(self, w: Work) -> str:
         return f"https://{PINIMG}/originals/{w.md5[:2]}/{w.md5[2:4]}/{w.md5[4:6]}/{w.md5}.png"

@@ -10,6 +10,8 @@ from fakesites.works import Work
 
 
 class FakeSite:
+    retries_429 = True  # whether the site's gallery-dl client retries a 429 (so a test injects one)
+
     def __init__(self, works: list[Work], per_page: int = 2) -> None:
         self.works = works
         self.per_page = per_page

@@ -13,7 +13,6 @@ class Wikimedia(FakeSite):
     name = "wikimedia"
     hosts = ("commons.wikimedia.org", "upload.wikimedia.org")
     api_key = "commons.wikimedia.org/w/api.php"
-    retries_429 = True
 
     def __init__(self, works: list[Work], per_page: int = 2) -> None:
         super().__init__(works, per_page)
