@@ -22,6 +22,7 @@ from detectors.base import Box
 from detectors.registry import DetectorSettings
 from detectors.subject import SubjectDetector, head_box
 from manifests import schema
+from test_process_stage import _by_file
 
 
 def _split(img: Image.Image) -> tuple[np.ndarray, np.ndarray]:
@@ -159,10 +160,6 @@ def processed(tmp_path_factory, corpus_dir, animeface_xml):
     import_paths(ws, [corpus_dir], workers=1)
     (root / "curator.toml").write_text(f'[process]\nanimeface_path = "{animeface_xml}"\nworkers = 1\n')
     return root, process_manifest(Workspace(root))
-
-
-def _by_file(manifest, corpus_dir: Path) -> dict:
-    return {str(Path(s.path).relative_to(corpus_dir)): it for it in manifest.items for s in it.sources}
 
 
 def test_painted_cases_are_in_the_corpus_with_labels(corpus_labels):

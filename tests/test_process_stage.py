@@ -44,11 +44,7 @@ def processed(tmp_path_factory, _imported_template, animeface_xml):
 
 def _by_file(manifest: Manifest, corpus_dir: Path) -> dict[str, object]:
     """Corpus file name -> the item that now stands for it (its crop, or itself when rejected)."""
-    out = {}
-    for item in manifest.items:
-        for src in item.sources:
-            out[str(Path(src.path).relative_to(corpus_dir))] = item
-    return out
+    return {str(Path(s.path).relative_to(corpus_dir)): it for it in manifest.items for s in it.sources}
 
 
 def test_junk_is_rejected_with_the_right_reasons(processed, corpus_dir, corpus_labels):
