@@ -117,6 +117,16 @@ def _imported_template(tmp_path_factory, corpus_dir) -> Path:
 
 
 @pytest.fixture
+def ws(tmp_path):
+    """A fresh workspace at tmp_path/ws, initialised (its commented curator.toml written)."""
+    from curator.workspace import Workspace
+
+    ws = Workspace(tmp_path / "ws")
+    ws.init()
+    return ws
+
+
+@pytest.fixture
 def imported_ws(tmp_path, _imported_template):
     """A fresh workspace (copied per test) holding one import manifest of the sample corpus."""
     from curator.workspace import Workspace

@@ -54,11 +54,9 @@ def offline(monkeypatch, tmp_path):
 
 
 @pytest.fixture
-def ws(tmp_path) -> Workspace:
-    w = Workspace(tmp_path / "ws")
-    w.init()
-    w.config_path.write_text(TOML)
-    return w
+def ws(ws: Workspace) -> Workspace:  # conftest's, with this module's settings
+    ws.config_path.write_text(TOML)
+    return ws
 
 
 def _request(booru: FakeBooru, **kw) -> CollectRequest:

@@ -171,9 +171,7 @@ def test_one_source_failing_does_not_stop_the_others(tmp_path):
     assert stats["flickr"]["rate_limited"] == 1 and "request_interval" in stats["flickr"]["advice"]
 
 
-def test_politeness_is_configurable_per_site(tmp_path):
-    ws = Workspace(tmp_path / "ws")
-    ws.init()
+def test_politeness_is_configurable_per_site(tmp_path, ws):
     ws.config_path.write_text("[collect]\nrequest_interval = 2.0\n[collect.sites.deviantart]\nrequest_interval = 5.0\n"
                               'options = {metadata = false, "wait-min" = 3}\n')
     cfg = Workspace(ws.root).config.collect
