@@ -477,7 +477,6 @@ def test_a_resume_state_with_wrong_shapes_stops_the_run_with_one_line(tmp_path):
     import zipfile
     with zipfile.ZipFile(data, "w") as zf:
         for i in range(4):
-            buf = io.BytesIO()
             _png(tmp_path / "x.png", seed=i, side=8)
             zf.writestr(f"00000/img{i:08d}.png", (tmp_path / "x.png").read_bytes())
         zf.writestr("dataset.json", json.dumps({"labels": None}))
