@@ -15,15 +15,16 @@ request is counted per `host + path`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import ssl
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -169,6 +170,17 @@ class QuietHandler(BaseHTTPRequestHandler):
 
     def log_message(self, *args) -> None:  # keep test output clean
         pass
+
+
+class FolderServer(LocalServer):
+    """The files below `folder`, by http.server's own handler: a stand-in for a download site."""
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = str(folder)
+        super().__init__()
+
+    def _handler(self) -> Callable[..., BaseHTTPRequestHandler]:
+        return functools.partial(SimpleHTTPRequestHandler, directory=self._folder)
 
 
 class SiteServer(LocalServer):
