@@ -30,11 +30,9 @@ def cluster(
     with progress("embedding") as advance:
         result = run_cluster(ws, manifest, cfg, on_progress=advance)
     s = result.stats
-    out = {
-        "manifest": str(result.manifest_path), "new_version": result.new_version, "report": str(result.report_dir), "k": s["k"], "k_method": s["k_method"],
-        "clusters": s["clusters"], "outliers": s["outliers"], "embedding_duplicate_groups": s["embedding_duplicate_groups"],
-        "zeroshot": s["zeroshot"], "no_embedding": s["no_embedding"],
-    }
+    out = {"manifest": str(result.manifest_path), "new_version": result.new_version, "report": str(result.report_dir),
+           **{k: s[k] for k in ("k", "k_method", "clusters", "outliers", "embedding_duplicate_groups", "zeroshot",
+                                "no_embedding")}}
     if as_json:
         print_json(out)
         return

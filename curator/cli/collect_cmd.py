@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import count
 from typing import List, Optional
 
 import typer
@@ -37,14 +38,9 @@ def collect(
     ws = workspace()
     ws.init()
     req = CollectRequest(subject, list(query), _parse_sources(source), limit, limit_per_source, dry_run)
-    done = 0
+    new = count(1)  # next() on it is atomic: the sources run in threads
     with progress("collecting") as advance:
-        def on_new() -> None:
-            nonlocal done
-            done += 1
-            advance(done)
-
-        result = run_collect(ws, req, on_new)
+        result = run_collect(ws, req, lambda: advance(next(new)))
     if as_json:
         print_json({
             "sources": [{**r.as_dict(), **({"would": [dict(zip(("key", "query", "url"), w)) for w in r.would]} if dry_run else {})}

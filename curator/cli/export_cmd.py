@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Optional
 
@@ -31,11 +32,8 @@ def export(
         out = ws.root / "exports" / f"{m.id[:12]}{'-cond' if cond else ''}.zip"
     with progress("exporting") as advance:
         result = export_manifest(m, ws.store, out, cfg, cond=cond, on_progress=advance)
-    summary = {"path": str(result.path), "manifest": m.id, "resolution": result.resolution, "items": result.items,
-               "images": result.images, "classes": result.classes, "resized": result.resized,
-               "squared": result.squared, "skipped": result.skipped}
     if as_json:
-        print_json(summary)
+        print_json({**asdict(result), "manifest": m.id})
         return
     classes = f", {len(result.classes)} classes" if result.classes else ""
     console.print(f"{result.images} images at {result.resolution}px from {result.items} kept items{classes} "

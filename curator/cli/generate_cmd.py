@@ -28,12 +28,13 @@ def generate(
     as_json: bool = JsonOption,
 ) -> None:
     """Generate images from a snapshot: seed images, and optionally a grid, interpolations (PNG/GIF), style mixing."""
-    from curator.generate.run import GenerateOptions, run_generate
+    from curator.generate.config import GenerateConfig
+    from curator.generate.run import run_generate
     from curator.generate.sampling import parse_seeds
 
-    opts = GenerateOptions().override(seeds=parse_seeds(seeds), truncation_psi=trunc, truncation_cutoff=trunc_cutoff,
-                                      class_idx=class_idx, noise_mode=noise_mode, grid=grid, interpolate=interpolate,
-                                      frames=frames, gif=gif, style_mix=style_mix, mix_layers=mix_layers)
+    opts = GenerateConfig().override(seeds=parse_seeds(seeds), truncation_psi=trunc, truncation_cutoff=trunc_cutoff,
+                                     class_idx=class_idx, noise_mode=noise_mode, grid=grid, interpolate=interpolate,
+                                     frames=frames, gif=gif, style_mix=style_mix, mix_layers=mix_layers)
     snapshot, paths = run_generate(checkpoint, opts, out, device)
     if as_json:
         print_json({"checkpoint": str(snapshot), "out": str(out), "files": [str(p) for p in paths]})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Optional
 
 import typer
@@ -49,12 +50,8 @@ def review(
     cfg = ws.config.review.override(address=address, port=port)
     m = ws.manifests.load(manifest)
     reviewer = reviewer_name(cfg.reviewer)
-
-    def say(line: str) -> None:
-        console.print(line, highlight=False)
-
-    def warn(line: str) -> None:
-        err_console.print(line, highlight=False)
+    say = partial(console.print, highlight=False)
+    warn = partial(err_console.print, highlight=False)
 
     if not sync:
         check_before_start(cfg, warn)  # before the database starts and the dataset is built

@@ -70,10 +70,7 @@ def run(
 
 
 def _rel(root: Path, path: Path) -> str:
-    try:
-        return str(path.relative_to(root))
-    except ValueError:
-        return str(path)
+    return str(path.relative_to(root) if path.is_relative_to(root) else path)
 
 
 def _summary(root: Path, report) -> None:

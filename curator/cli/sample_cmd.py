@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import typer
@@ -24,7 +25,5 @@ def sample(
 
         raise CuratorError("--per-family must be at least 1 and --size at least 32")
     labels = generate_corpus(out, CorpusSpec(per_family=per_family, size=size, seed=seed, junk=junk))
-    kinds: dict[str, int] = {}
-    for lab in labels.values():
-        kinds[lab["kind"]] = kinds.get(lab["kind"], 0) + 1
+    kinds = Counter(lab["kind"] for lab in labels.values())
     console.print(f"wrote {len(labels)} files to {out}: " + ", ".join(f"{v} {k}" for k, v in sorted(kinds.items())))

@@ -66,9 +66,7 @@ def train(
     say(f"training {opts.resolution}px{f', {opts.c_dim} classes' if opts.c_dim else ''} on {opts.device} "
         f"for {opts.kimg:g} kimg -> {run_dir}")
     with progress("training (kimg)", total=None) as advance:
-        def on_tick(record: dict) -> None:
-            advance(int(record["kimg"]), int(opts.kimg))
-
-        counters = stage.start(ws, opts, run_dir, workers, on_tick=on_tick,
+        counters = stage.start(ws, opts, run_dir, workers,
+                               on_tick=lambda record: advance(int(record["kimg"]), int(opts.kimg)),
                                on_transfer=lambda report: say(report.summary()))
     say(f"done at {counters.cur_nimg / 1000:g} kimg; snapshots, fakes*.png, stats.jsonl and plots/ in {run_dir}")

@@ -60,11 +60,8 @@ def relative_living_times(intervals: list[tuple[float, float]], alpha_max: float
     if alpha_max <= 0:
         rlt[0] = 1.0
         return rlt
-    events = [0.0, alpha_max]
     clipped = [(min(b, alpha_max), min(d, alpha_max)) for b, d in intervals]  # infinite deaths end at alpha_max
-    for b, d in clipped:
-        events += [b, d]
-    events = sorted(set(events))
+    events = sorted({0.0, alpha_max, *(t for interval in clipped for t in interval)})
     for lo, hi in zip(events, events[1:]):
         mid = (lo + hi) / 2
         alive = sum(1 for b, d in clipped if b <= mid < d)

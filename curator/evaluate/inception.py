@@ -64,9 +64,6 @@ def _avg3(x: Tensor) -> Tensor:
 # The blocks' layers are torchvision's Inception-v3 blocks built with this module's BasicConv2d (same names, same
 # registration order, as pytorch-fid builds them); only the forward passes differ, where the TF graph does.
 class BlockA(tv.InceptionA):
-    def __init__(self, cin: int, pool_features: int) -> None:
-        super().__init__(cin, pool_features, BasicConv2d)
-
     def forward(self, x: Tensor) -> Tensor:
         return torch.cat([
             self.branch1x1(x),
@@ -79,9 +76,6 @@ class BlockA(tv.InceptionA):
 class BlockB(tv.InceptionB):
     """Grid reduction 35 -> 17."""
 
-    def __init__(self, cin: int) -> None:
-        super().__init__(cin, BasicConv2d)
-
     def forward(self, x: Tensor) -> Tensor:
         return torch.cat([
             self.branch3x3(x),
@@ -92,9 +86,6 @@ class BlockB(tv.InceptionB):
 
 class BlockC(tv.InceptionC):
     """Factorised 7x7 convolutions at 17x17."""
-
-    def __init__(self, cin: int, c7: int) -> None:
-        super().__init__(cin, c7, BasicConv2d)
 
     def forward(self, x: Tensor) -> Tensor:
         dbl = self.branch7x7dbl_1(x)
@@ -110,9 +101,6 @@ class BlockC(tv.InceptionC):
 
 class BlockD(tv.InceptionD):
     """Grid reduction 17 -> 8."""
-
-    def __init__(self, cin: int) -> None:
-        super().__init__(cin, BasicConv2d)
 
     def forward(self, x: Tensor) -> Tensor:
         b7 = self.branch7x7x3_4(self.branch7x7x3_3(self.branch7x7x3_2(self.branch7x7x3_1(x))))
@@ -148,15 +136,15 @@ class FIDInception(nn.Module):
         self.Conv2d_2b_3x3 = BasicConv2d(32, 64, 3, padding=1)
         self.Conv2d_3b_1x1 = BasicConv2d(64, 80, 1)
         self.Conv2d_4a_3x3 = BasicConv2d(80, 192, 3)
-        self.Mixed_5b = BlockA(192, 32)
-        self.Mixed_5c = BlockA(256, 64)
-        self.Mixed_5d = BlockA(288, 64)
-        self.Mixed_6a = BlockB(288)
-        self.Mixed_6b = BlockC(768, 128)
-        self.Mixed_6c = BlockC(768, 160)
-        self.Mixed_6d = BlockC(768, 160)
-        self.Mixed_6e = BlockC(768, 192)
-        self.Mixed_7a = BlockD(768)
+        self.Mixed_5b = BlockA(192, 32, BasicConv2d)
+        self.Mixed_5c = BlockA(256, 64, BasicConv2d)
+        self.Mixed_5d = BlockA(288, 64, BasicConv2d)
+        self.Mixed_6a = BlockB(288, BasicConv2d)
+        self.Mixed_6b = BlockC(768, 128, BasicConv2d)
+        self.Mixed_6c = BlockC(768, 160, BasicConv2d)
+        self.Mixed_6d = BlockC(768, 160, BasicConv2d)
+        self.Mixed_6e = BlockC(768, 192, BasicConv2d)
+        self.Mixed_7a = BlockD(768, BasicConv2d)
         self.Mixed_7b = BlockE(1280, max_pool=False)
         self.Mixed_7c = BlockE(2048, max_pool=True)
         self.fc = nn.Linear(2048, 1008)

@@ -24,6 +24,7 @@ class SplitEntropy:
         if count < splits:
             raise ValueError(f"Inception Score with {splits} splits needs at least {splits} images, got {count}")
         self.count, self.splits = count, splits
+        self.bounds = np.array([s * count // splits for s in range(splits)])
         self.sum_p = np.zeros((splits, classes), np.float64)
         self.sum_plogp = np.zeros(splits, np.float64)
         self.n = np.zeros(splits, np.int64)
@@ -38,13 +39,10 @@ class SplitEntropy:
         index = np.arange(self.seen, self.seen + len(p))
         self.seen += len(p)
         # Item i is in split s iff s*N//k <= i < (s+1)*N//k.
-        split = np.searchsorted(self._bounds(), index, side="right") - 1
+        split = np.searchsorted(self.bounds, index, side="right") - 1
         np.add.at(self.sum_p, split, p)
         np.add.at(self.sum_plogp, split, plogp)
         np.add.at(self.n, split, 1)
-
-    def _bounds(self) -> np.ndarray:
-        return np.array([s * self.count // self.splits for s in range(self.splits)])
 
     def result(self) -> dict[str, np.ndarray]:
         if self.seen != self.count:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable
 
@@ -37,21 +38,14 @@ class _Inception:
 
     def __init__(self, config: EvalConfig, device: torch.device) -> None:
         self.config, self.device = config, device
-        self._extractor: InceptionExtractor | None = None
-        self._weights_id: str | None = None
 
-    @property
+    @cached_property
     def weights_id(self) -> str:
-        if self._weights_id is None:
-            self._weights_id = sha256_file(locate_weights(self.config.inception_weights))
-        return self._weights_id
+        return sha256_file(locate_weights(self.config.inception_weights))
 
-    @property
+    @cached_property
     def extractor(self) -> InceptionExtractor:
-        if self._extractor is None:
-            model = load_inception(self.config.inception_weights)
-            self._extractor = InceptionExtractor(model, self.config.protocol, self.device)
-        return self._extractor
+        return InceptionExtractor(load_inception(self.config.inception_weights), self.config.protocol, self.device)
 
 
 def _kinds(metrics: list[Metric], real_only: bool) -> list[str]:
@@ -72,10 +66,7 @@ def real_statistics(real: RealImages, kinds: list[str], config: EvalConfig, cach
         if acc.uses_inception:
             parts["weights"] = inception.weights_id
         keys[k] = (settings_key(parts), parts)
-    stats: Stats = {}
-    for k, (key, _) in keys.items():
-        if (hit := cache.load(key)) is not None:
-            stats[k] = hit
+    stats: Stats = {k: hit for k, (key, _) in keys.items() if (hit := cache.load(key)) is not None}
     missing = {k: acc for k, acc in accs.items() if k not in stats}
     if missing:
         extractor = inception.extractor if any(a.uses_inception for a in missing.values()) else None

@@ -44,7 +44,4 @@ def training_data(snapshot: Path) -> Path | None:
         return None
     if not data:
         return None
-    for candidate in (Path(data), snapshot.parent / data):
-        if candidate.is_file():
-            return candidate
-    return None
+    return next((candidate for candidate in (Path(data), snapshot.parent / data) if candidate.is_file()), None)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import zipfile
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import numpy as np
 import torch
@@ -18,6 +19,7 @@ from PIL import Image
 from torch import Tensor
 
 from curator.errors import CuratorError
+from curator.export.images import resize, square
 from curator.generate.sampling import to_uint8
 from curator.imageio import decode_rgb
 from commons.hashing import sha256_file
@@ -29,14 +31,9 @@ def _to_tensor(img: Image.Image) -> Tensor:
     return torch.from_numpy(np.asarray(img, dtype=np.uint8).copy()).permute(2, 0, 1)
 
 
-def _batched(images: Iterator[Tensor], batch: int) -> Iterator[Tensor]:
-    chunk: list[Tensor] = []
-    for img in images:
-        chunk.append(img)
-        if len(chunk) == batch:
-            yield torch.stack(chunk)
-            chunk = []
-    if chunk:
+def _batched(images: Iterable[Tensor], batch: int) -> Iterator[Tensor]:
+    images = iter(images)  # islice on a list would restart at its head every time
+    while chunk := list(islice(images, batch)):
         yield torch.stack(chunk)
 
 
@@ -84,14 +81,6 @@ class ZipImages:
         return _to_tensor(img)
 
 
-def square_resize(img: Image.Image, resolution: int) -> Image.Image:
-    """Centre crop to a square, then Lanczos to `resolution`."""
-    side = min(img.size)
-    left, top = (img.width - side) // 2, (img.height - side) // 2
-    img = img.crop((left, top, left + side, top + side))
-    return img if side == resolution else img.resize((resolution, resolution), Image.LANCZOS)
-
-
 @dataclass
 class ManifestImages:
     """The kept items of a manifest, centre-cropped and resized to the generator's resolution."""
@@ -111,8 +100,8 @@ class ManifestImages:
         return len(self.objects)
 
     def batches(self, batch: int) -> Iterator[Tensor]:
-        images = (_to_tensor(square_resize(decode_rgb((self.root / o).read_bytes()), self.resolution)) for o in self.objects)
-        yield from _batched(images, batch)
+        decoded = (decode_rgb((self.root / o).read_bytes()) for o in self.objects)
+        yield from _batched((_to_tensor(resize(square(img, "crop"), self.resolution)) for img in decoded), batch)
 
 
 @torch.inference_mode()

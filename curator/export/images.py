@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import cv2
 import numpy as np
 from PIL import Image
@@ -64,4 +62,4 @@ def random_affine(img: Image.Image, rng: np.random.Generator) -> Image.Image:
 
 
 def is_power_of_two(n: int) -> bool:
-    return n >= 4 and 2 ** int(math.log2(n)) == n
+    return n >= 4 and n & (n - 1) == 0

@@ -16,18 +16,14 @@ from curator.generate.sampling import map_seeds, parse_layers, synthesize
 from curator.software import software_versions
 
 
-# `curator generate`'s options are the `[generate]` section's model, validated the same way.
-GenerateOptions = GenerateConfig
-
-
-def run_generate(checkpoint: Path, opts: GenerateOptions, out: Path, device: str) -> tuple[Path, list[Path]]:
+def run_generate(checkpoint: Path, opts: GenerateConfig, out: Path, device: str) -> tuple[Path, list[Path]]:
     """(the snapshot used, the files written) for a run folder, snapshot or official pickle."""
     snapshot = resolve_snapshot(checkpoint)
     dev = resolve_device(device)
     return snapshot, generate(load_snapshot_generator(snapshot, dev), opts, out, dev, checkpoint=str(snapshot))
 
 
-def generate(G: torch.nn.Module, opts: GenerateOptions, out: Path, device: torch.device,
+def generate(G: torch.nn.Module, opts: GenerateConfig, out: Path, device: torch.device,
              checkpoint: str | None = None) -> list[Path]:
     """Write seed images (and the optional grid, interpolation, style mix) to `out`; return the paths."""
     out.mkdir(parents=True, exist_ok=True)
@@ -47,10 +43,9 @@ def generate(G: torch.nn.Module, opts: GenerateOptions, out: Path, device: torch
     return written
 
 
-def _interpolation(G: torch.nn.Module, ws: torch.Tensor, opts: GenerateOptions, out: Path) -> list[Path]:
-    legs = [to_pil(leg) for leg in interpolation_frames(G, ws, opts.frames, opts.noise_mode)]
-    strip = grid([frame for leg in legs for frame in leg], cols=opts.frames)
-    paths = [save_png(strip, out / "interpolation.png")]
+def _interpolation(G: torch.nn.Module, ws: torch.Tensor, opts: GenerateConfig, out: Path) -> list[Path]:
+    frames = [frame for leg in interpolation_frames(G, ws, opts.frames, opts.noise_mode) for frame in to_pil(leg)]
+    paths = [save_png(grid(frames, cols=opts.frames), out / "interpolation.png")]
     if opts.gif:
-        paths.append(save_gif([frame for leg in legs for frame in leg], out / "interpolation.gif"))
+        paths.append(save_gif(frames, out / "interpolation.gif"))
     return paths

@@ -60,10 +60,6 @@ def step_names(request: Request, until: str) -> list[str]:
     return names[: names.index(until) + 1]
 
 
-def _section_name(step: Step) -> str:
-    return step.section.rstrip("_")
-
-
 def run_pipeline(ws: Workspace, request: Request, cfg: RunConfig, dry_run: bool = False,
                  on_step: Callable[[StepReport], object] = lambda r: None,
                  say: Callable[[str], object] = print) -> RunReport:
@@ -151,7 +147,7 @@ def _why(step: Step, ctx: Context, prev: Done | None, rec: StepRecord | None, gi
     if rec.input != given:
         return "the folder changed" if step.name == "import" else "its input changed"
     if rec.settings != settings:
-        return f"its settings changed ([{_section_name(step)}]" + (" or [run]" if step.name == "train" else "") + ")"
+        return f"its settings changed ([{step.section.rstrip('_')}]{' or [run]' if step.name == 'train' else ''})"
     return "its output is missing"
 
 

@@ -7,6 +7,7 @@ input and settings match its record; everything else is the stage's business.
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import zipfile
@@ -81,11 +82,12 @@ def _version(m: Manifest, path: Path, made: str, **counts: Any) -> Done:
     return Done(m.id, str(path), made, {"items": s["items"], "kept": s["kept"], **counts})
 
 
-def _latest_raw(ws: Workspace) -> tuple[Manifest, Path]:
+def _latest_raw(ws: Workspace, result: Any, made: str, **counts: Any) -> tuple[Done, str]:
+    """The newest collected or imported version, after a collect or import that gave `result`."""
     path = ws.manifests.latest_path(RAW_STAGES)
     if path is None:
         raise CuratorError("no images yet: the source gave nothing to import")
-    return ws.manifests.load(path), path
+    return _version(ws.manifests.load(path), path, made, **counts), "made" if result.manifest_path else "nothing new"
 
 
 class Collect(VersionStep):
@@ -103,9 +105,7 @@ class Collect(VersionStep):
         r = ctx.request
         result = collect(ctx.ws, CollectRequest(r.subject or "", list(r.queries), dict(r.sources), r.limit,
                                                 r.limit_per_source))
-        m, path = _latest_raw(ctx.ws)
-        return _version(m, path, f"{result.new_items} new images", new=result.new_items), \
-            "made" if result.manifest_path else "nothing new"
+        return _latest_raw(ctx.ws, result, f"{result.new_items} new images", new=result.new_items)
 
 
 class Import(VersionStep):
@@ -117,10 +117,7 @@ class Import(VersionStep):
 
         folder = ctx.request.folder
         assert folder is not None
-        listing = []
-        for p in iter_files([folder]):
-            st = p.stat()
-            listing.append((str(p), st.st_size, st.st_mtime_ns))
+        listing = [(str(p), (st := p.stat()).st_size, st.st_mtime_ns) for p in iter_files([folder])]
         return f"{folder.resolve()}:{settings_key(listing, 16)}"
 
     def make(self, ctx: Context, prev: Done | None) -> tuple[Done, str]:
@@ -129,9 +126,7 @@ class Import(VersionStep):
         assert ctx.request.folder is not None
         ctx.ws.init()
         result = import_paths(ctx.ws, [ctx.request.folder])
-        m, path = _latest_raw(ctx.ws)
-        return _version(m, path, f"{result.files} files, {result.new_items} new"), \
-            "made" if result.manifest_path else "nothing new"
+        return _latest_raw(ctx.ws, result, f"{result.files} files, {result.new_items} new")
 
 
 class Process(VersionStep):
@@ -165,10 +160,8 @@ class Cluster(VersionStep):
 
 def reviewed(ws: Workspace, base_id: str) -> Path | None:
     """The newest review version made on top of version `base_id`, if any."""
-    for v in reversed(ws.manifests.versions(["review"])):
-        if any(mid == base_id for _, _, mid in ws.manifests.log(v.path)):
-            return v.path
-    return None
+    return next((v.path for v in reversed(ws.manifests.versions(["review"]))
+                 if any(mid == base_id for _, _, mid in ws.manifests.log(v.path))), None)
 
 
 class Review(VersionStep):
@@ -303,13 +296,12 @@ class Train(Step):
         nimg = self._finished(ctx, run_dir) or 0
         metrics = snapshot_metrics(run_dir)
         counts: dict[str, Any] = {"kimg": nimg / 1000, "snapshots": len(metrics)}
+        made = f"{nimg / 1000:g} kimg"
         for name in ctx.run.snapshot_metrics:
             values = [m[name] for m in metrics if name in m]
             if values:
                 counts[f"{name}_first"], counts[f"{name}_last"] = values[0], values[-1]
-        made = f"{nimg / 1000:g} kimg" + "".join(
-            f", {n} {counts[n + '_first']:.4g} -> {counts[n + '_last']:.4g}" for n in ctx.run.snapshot_metrics
-            if n + "_first" in counts)
+                made += f", {name} {values[0]:.4g} -> {values[-1]:.4g}"
         return Done(f"{run_dir.name}@{nimg}", str(run_dir), made, counts), word
 
 
@@ -357,10 +349,7 @@ def write_reals(run_dir: Path, out: Path, count: int) -> Path | None:
     with zipfile.ZipFile(data) as zf:
         names = sorted(n for n in zf.namelist() if n.lower().endswith(".png"))
         names = [names[i * len(names) // count] for i in range(min(count, len(names)))]  # spread over the whole set
-        images = []
-        for n in names:
-            with zf.open(n) as fh:
-                images.append(Image.open(fh).convert("RGB"))
+        images = [Image.open(io.BytesIO(zf.read(n))).convert("RGB") for n in names]
     return save_png(grid(images), out) if images else None
 
 

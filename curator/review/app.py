@@ -17,7 +17,7 @@ import sys
 import time
 import webbrowser
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,12 +81,9 @@ class ReviewServer:
     def request(self, path: str, timeout: float = 5.0) -> int:
         """Status of an authenticated GET on the server (readiness check)."""
         host = _local_host(self.address).strip("[]")
-        conn = http.client.HTTPConnection(host, self.port, timeout=timeout)
-        try:
+        with closing(http.client.HTTPConnection(host, self.port, timeout=timeout)) as conn:
             conn.request("GET", path, headers={"Authorization": f"Bearer {self.token}"})
             return conn.getresponse().status
-        finally:
-            conn.close()
 
     def last_log_line(self) -> str:
         try:

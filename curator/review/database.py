@@ -186,9 +186,8 @@ class EmbeddedMongo:
                 message = stderr.splitlines()[-1] if stderr else _log_error(dbdir / LOG_FILE)
                 raise CuratorError(f"the review database did not start ({message}); fix: {_fix_for(message, dbdir)}")
             time.sleep(0.1)
-        mongo = cls(dbdir, sock, process=proc, pid=proc.pid)
         write_text(dbdir / STATE_FILE, json.dumps({"pid": proc.pid, "socket": str(sock), "owner": os.getpid()}))
-        return mongo
+        return cls(dbdir, sock, process=proc, pid=proc.pid)
 
     def stop(self, timeout: float = 30.0) -> None:
         """Shut down cleanly (SIGTERM lets mongod flush); only the process that started (or adopted) it does."""

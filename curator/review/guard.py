@@ -47,15 +47,11 @@ def token_matches(expected: str, given: str | None) -> bool:
     return hmac.compare_digest(expected.encode("utf-8"), given.encode("utf-8", "surrogateescape"))
 
 
-def _real(path: str) -> str:
-    return os.path.realpath(path)
-
-
 def inside(path: str, roots: Iterable[str]) -> bool:
     """Whether `path` (resolved) is a file below one of `roots` (resolved)."""
-    real = _real(path)
+    real = os.path.realpath(path)
     for root in roots:
-        root_real = _real(root)
+        root_real = os.path.realpath(root)
         try:
             if os.path.commonpath([real, root_real]) == root_real and real != root_real:
                 return True
@@ -147,5 +143,5 @@ class Guard:
         if not all(self.media_allowed(p) for p in media):
             return Decision(False, 403, "file outside the review's media")
         # One checked, resolved path replaces whatever was asked (several values, '..', symlinks).
-        checked = [(k, v) for k, v in params if k != MEDIA_PARAM] + [(MEDIA_PARAM, _real(media[-1]))]
+        checked = [(k, v) for k, v in params if k != MEDIA_PARAM] + [(MEDIA_PARAM, os.path.realpath(media[-1]))]
         return Decision(True, query=urlencode(checked).encode("latin-1"))

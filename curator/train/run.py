@@ -16,7 +16,7 @@ from curator.train.registry import DEFAULT, get_trainer, trainer_of_config, trai
 from curator.workspace import Workspace
 
 
-_FLAGS = {"tick_kimg": "tick", "ema_kimg": "ema", "metrics_num_gen": "metrics-num"}  # option names that differ from fields
+FLAGS = {"tick_kimg": "tick", "ema_kimg": "ema", "metrics_num_gen": "metrics-num"}  # option names that differ from fields
 RESUMABLE = ("kimg", "snap", "tick_kimg", "metrics", "metrics_num_gen", "device")  # a resumed run changes only these
 
 
@@ -79,7 +79,7 @@ def build_options(data: Path, cfg: str, cond: bool, overrides: dict[str, Any]):
         return options_from_preset(cfg, resolution, str(data.resolve()), gpus=gpus, c_dim=c_dim, **overrides)
     except ValidationError as exc:
         where, msg = first_error(exc)
-        flag = _FLAGS.get(where, where.replace("_", "-"))
+        flag = FLAGS.get(where, where.replace("_", "-"))
         raise CuratorError(f"--{flag}: {msg}") from None
     except (ValueError, OSError) as exc:  # a transfer source that cannot be read (TrainerError is a ValueError)
         raise CuratorError(str(exc)) from None

@@ -15,7 +15,6 @@ from curator.train.registry import TRAINERS
 # Command-line settings this trainer takes, by their option name (the rest are StyleGAN2-ADA's).
 _TAKES = {"kimg", "batch", "glr", "dlr", "ema_kimg", "mirror", "seed", "snap", "tick_kimg", "device", "metrics",
           "metrics_num_gen", "channel_max"}
-_FLAG = {"ema_kimg": "ema", "tick_kimg": "tick", "metrics_num_gen": "metrics-num"}
 
 
 class YuruGAN:
@@ -24,13 +23,13 @@ class YuruGAN:
     description = "YuruGAN: SN ResNet with conditional BN, self-attention, projection + AC discriminator, hinge, TTUR."
 
     def options(self, data: Path, cond: bool, settings: dict[str, Any], given: dict[str, Any]) -> Any:
-        from curator.train.run import pick_device
+        from curator.train.run import FLAGS, pick_device
         from trainers.stylegan2.dataset import ImageZipDataset
         from trainers.yurugan.options import YuruGANOptions
 
         refused = sorted(k for k in given if k not in _TAKES)
         if refused:
-            flags = ", ".join("--" + _FLAG.get(k, k).replace("_", "-") for k in refused)
+            flags = ", ".join("--" + FLAGS.get(k, k).replace("_", "-") for k in refused)
             raise CuratorError(f"{flags}: not an option of --model yurugan")
         try:
             ds = ImageZipDataset(data, use_labels=cond)
