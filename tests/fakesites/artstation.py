@@ -47,9 +47,7 @@ class ArtStation(FakeSite):
                 "url": self.file_url(w), "artist": w.artist, "title": w.title, "tags": w.tags, "licence": None,
                 "posted": w.posted_iso, "query": query, "rating": "general"}
 
-    def handle(self, req: Request) -> Reply:
-        if (file := self.file_reply(req)) is not None:
-            return file
+    def api(self, req: Request) -> Reply:
         if req.path == "/api/v2/csrf_protection/token.json" and req.method == "POST":
             return Reply.of_json({"public_csrf_token": "csrf123"})
         if req.path == "/api/v2/search/projects.json" and req.method == "POST":

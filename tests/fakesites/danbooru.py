@@ -37,9 +37,7 @@ class Danbooru(FakeSite):
                 "artist": w.artist, "title": None, "tags": sorted(w.tags + [w.artist]), "licence": None,
                 "posted": w.posted_iso, "query": query, "rating": "general"}
 
-    def handle(self, req: Request) -> Reply:
-        if (file := self.file_reply(req)) is not None:
-            return file
+    def api(self, req: Request) -> Reply:
         if req.path != "/posts.json":
             return Reply(404, b"{}")
         tags = [t for t in (req.arg("tags") or "").split() if not t.startswith("order:")]

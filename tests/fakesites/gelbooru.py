@@ -43,10 +43,8 @@ class Gelbooru(FakeSite):
                 "url": self.file_url(w), "artist": None, "title": None, "tags": sorted(w.tags + [w.artist]),
                 "licence": None, "posted": w.posted_iso, "query": query, "rating": "general"}
 
-    def handle(self, req: Request) -> Reply:
+    def api(self, req: Request) -> Reply:
         key = req.host + req.path
-        if (file := self.file_reply(req)) is not None:
-            return file
         if key != "gelbooru.com/index.php" or req.arg("page") != "dapi":
             return Reply(404, b"", "text/html")
         if (req.arg("api_key"), req.arg("user_id")) != (API_KEY, USER_ID):

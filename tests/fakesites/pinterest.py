@@ -38,9 +38,7 @@ class Pinterest(FakeSite):
                 "artist": w.artist, "title": w.title, "tags": [], "licence": None, "posted": w.posted_iso,
                 "query": query, "rating": None}
 
-    def handle(self, req: Request) -> Reply:
-        if (file := self.file_reply(req)) is not None:
-            return file
+    def api(self, req: Request) -> Reply:
         if req.path != "/resource/BaseSearchResource/get/":
             return Reply(404, b"", "text/html")
         if f"_pinterest_sess={SESSION}" not in req.headers.get("cookie", ""):

@@ -28,10 +28,14 @@ class FakeSite:
     def query(self, tag: str) -> str:
         return tag
 
-    def file_reply(self, req: Request) -> Reply | None:
+    def api(self, req: Request) -> Reply:
+        raise NotImplementedError
+
+    def handle(self, req: Request) -> Reply:
+        """The file at the request's host and path (resumed from a Range), else what the site's `api` says."""
         work = self.files.get(req.host + req.path)
         if work is None:
-            return None
+            return self.api(req)
         data, value = work.image, req.headers.get("range", "")
         start = int(value[6:-1] or 0) if value.startswith("bytes=") and value.endswith("-") else 0
         if 0 < start < len(data):  # resume an interrupted download, as real file hosts do
