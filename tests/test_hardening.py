@@ -470,16 +470,11 @@ def test_a_damaged_resume_state_is_one_line_naming_the_file_and_what_to_do(tmp_p
 def test_a_resume_state_with_wrong_shapes_stops_the_run_with_one_line(tmp_path):
     import torch
 
+    from test_eval_cli import _dataset_zip
     from trainers.stylegan2.options import options_from_preset
     from trainers.stylegan2.training_loop import train
 
-    data = tmp_path / "train.zip"
-    import zipfile
-    with zipfile.ZipFile(data, "w") as zf:
-        for i in range(4):
-            _png(tmp_path / "x.png", seed=i, side=8)
-            zf.writestr(f"00000/img{i:08d}.png", (tmp_path / "x.png").read_bytes())
-        zf.writestr("dataset.json", json.dumps({"labels": None}))
+    data = _dataset_zip(tmp_path / "train.zip", 4, 8)
     opts = options_from_preset("auto", 8, str(data), kimg=0.004, batch=4, aug="noaug", channel_base=64, channel_max=8,
                                map_layers=1, z_dim=8, w_dim=8, tick_kimg=0.004, snap=1, device="cpu", grid=(2, 2))
     run_dir = tmp_path / "run"

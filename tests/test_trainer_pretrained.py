@@ -10,15 +10,13 @@ import hashlib
 import io
 import json
 import pickle
-import zipfile
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
-from PIL import Image
 
 from fakesites.proxy import LocalServer, QuietHandler
+from test_eval_cli import _dataset_zip
 from test_trainer_tf_pkl import RES, Z, _nets, tf_discriminator, tf_generator, tf_module  # noqa: F401 (fixture)
 from trainers.errors import TrainerError
 from trainers.stylegan2 import pretrained
@@ -155,23 +153,12 @@ def test_a_mismatched_override_is_refused_naming_the_mismatch_unless_partial(sou
     assert 0 < report.G.copied < report.G.total and report.G.mismatches
 
 
-def _dataset_zip(path: Path, count: int = 8) -> Path:
-    rng = np.random.default_rng(0)
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as zf:
-        for i in range(count):
-            buf = io.BytesIO()
-            Image.fromarray(rng.integers(0, 256, (RES, RES, 3), dtype=np.uint8)).save(buf, "PNG")
-            zf.writestr(f"00000/img{i:08d}.png", buf.getvalue())
-        zf.writestr("dataset.json", json.dumps({"labels": None}))
-    return path
-
-
 def test_cli_transfer_by_name_from_a_tf_era_pickle(server, tmp_path, tf_module, cli):  # noqa: F811
     G, D, Gs = _nets()
     buf = io.BytesIO()
     pickle.dump((tf_generator(G), tf_discriminator(D), tf_generator(Gs)), buf, protocol=3)
     server.files["afhqcat.pkl"] = buf.getvalue()  # what `--transfer afhqcat` downloads, here a tiny TF-era pickle
-    data = _dataset_zip(tmp_path / "train.zip")
+    data = _dataset_zip(tmp_path / "train.zip", 8, RES)
     ws = tmp_path / "ws"
     base = ["-w", str(ws), "train", str(data), "--transfer", "afhqcat", "--kimg", "0.004", "--batch", "4",
             "--tick", "0.004", "--snap", "1", "--device", "cpu", "--workers", "0", "--aug", "noaug"]
