@@ -121,7 +121,7 @@ def make_ca(folder: Path, hosts: list[str]) -> tuple[Path, Path, Path]:
 
 
 class LocalServer:
-    """A threaded HTTP server on 127.0.0.1, run with `with`; shared by the fakes (SiteServer below).
+    """A threaded HTTP server on 127.0.0.1, run with `with`; shared by the fakes (the servers below).
 
     Requests are counted in `hits` by key; `_count` also takes the next fault queued for that key, under one lock.
     """
