@@ -81,7 +81,7 @@ def measure(posts: int, small: int, size: int, rounds: int, where: str | None = 
     os.environ.update({"NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"})
     fake = make_posts(posts, size=size)
     for i, p in enumerate(fake):  # every post allowed, so both fetch the same files
-        p.rating, p.tags = "g", ["elf", SMALL_TAG] if i < small else ["elf"]
+        p.mature, p.tags = False, ["elf", SMALL_TAG] if i < small else ["elf"]
     times: dict[tuple[str, str], list[tuple[float, float]]] = {(t, q): [] for t in TOOLS for q in SEARCHES}
     # Every run's folder is kept until the end: on this machine's disk (ext4 mounted with
     # 'discard') deleting a thousand files stalls file creation for seconds afterwards, which

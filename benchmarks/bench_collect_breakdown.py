@@ -59,7 +59,7 @@ def serve(posts: int, small: int, size: int, url: "mp.Queue[str]") -> None:
 
     fake = make_posts(posts, size=size)
     for i, p in enumerate(fake):  # every post allowed, so all arms fetch the same files
-        p.rating, p.tags = "g", ["elf", SMALL_TAG] if i < small else ["elf"]
+        p.mature, p.tags = False, ["elf", SMALL_TAG] if i < small else ["elf"]
     with FakeBooru(fake, per_page_max=200) as booru:
         url.put(booru.root)
         time.sleep(24 * 3600)

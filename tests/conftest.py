@@ -99,7 +99,7 @@ def corpus_dir(tmp_path_factory) -> Path:
     return out
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # not session: a module may have its own corpus_dir (test_process_painted)
 def corpus_labels(corpus_dir) -> dict[str, dict]:
     return json.loads((corpus_dir / ".labels.json").read_text())
 
@@ -114,6 +114,16 @@ def _imported_template(tmp_path_factory, corpus_dir) -> Path:
     ws.init()
     import_paths(ws, [corpus_dir], workers=1)
     return root
+
+
+@pytest.fixture
+def ws(tmp_path):
+    """A fresh workspace at tmp_path/ws, initialised (its commented curator.toml written)."""
+    from curator.workspace import Workspace
+
+    ws = Workspace(tmp_path / "ws")
+    ws.init()
+    return ws
 
 
 @pytest.fixture

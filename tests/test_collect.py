@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from fakebooru import FakeBooru, Faults, make_posts  # noqa: E402
+from fakebooru import API, FakeBooru, file_key, make_posts, refuse  # noqa: E402
+from fakesites.proxy import Faults  # noqa: E402
 
 from curator.collect.run import CollectRequest, collect  # noqa: E402
 from curator.errors import CuratorError  # noqa: E402
@@ -25,7 +26,7 @@ from curator.workspace import Workspace  # noqa: E402
 from manifests.verify import verify  # noqa: E402
 
 POSTS = make_posts(12)
-ALLOWED = [p for p in POSTS if p.rating == "g" and "3d" not in p.tags]  # 3 is explicit, 5 is tagged 3d
+ALLOWED = [p for p in POSTS if not p.mature and "3d" not in p.tags]  # 3 is explicit, 5 is tagged 3d
 TOML = """
 [collect]
 request_interval = 0
@@ -53,11 +54,9 @@ def offline(monkeypatch, tmp_path):
 
 
 @pytest.fixture
-def ws(tmp_path) -> Workspace:
-    w = Workspace(tmp_path / "ws")
-    w.init()
-    w.config_path.write_text(TOML)
-    return w
+def ws(ws: Workspace) -> Workspace:  # conftest's, with this module's settings
+    ws.config_path.write_text(TOML)
+    return ws
 
 
 def _request(booru: FakeBooru, **kw) -> CollectRequest:
@@ -66,8 +65,8 @@ def _request(booru: FakeBooru, **kw) -> CollectRequest:
 
 def test_collects_every_allowed_post_once_through_faults(ws):
     truncated, flaky, noai = ALLOWED[1], ALLOWED[2], ALLOWED[3]
-    faults = Faults(statuses={"/posts.json": [429, 500], flaky.file_path: [500]}, truncate={truncated.file_path},
-                    headers={noai.file_path: {"X-Robots-Tag": "noai, noimageai"}})
+    faults = Faults(before={API: refuse(429, 500), file_key(flaky): refuse(500)}, cut={file_key(truncated)},
+                    headers={file_key(noai): {"X-Robots-Tag": "noai, noimageai"}})
     with FakeBooru(POSTS, faults) as booru:
         result = collect(ws, _request(booru))
         hits_after_first = booru.file_hits()
@@ -83,7 +82,7 @@ def test_collects_every_allowed_post_once_through_faults(ws):
     # Disallowed posts are never downloaded; retried files were fetched until whole, the rest once.
     for post in POSTS:
         expected = 0 if post not in ALLOWED else 2 if post in (truncated, flaky) else 1
-        assert hits_after_first[post.file_path] == expected, post.id
+        assert hits_after_first[file_key(post)] == expected, post.id
 
     m = ws.manifests.load("latest")
     assert m.stage == "collect" and result.manifest_path is not None and again.manifest_path is None
@@ -93,7 +92,7 @@ def test_collects_every_allowed_post_once_through_faults(ws):
         item = by_page[f"{booru.root}/posts/{post.id}"]
         src = item.sources[0]
         assert (src.site, src.url, src.artist, src.rating, src.query) == (
-            "danbooru", booru.root + post.file_path, post.artist, "general", "elf")
+            "danbooru", booru.site.file_url(post), post.artist, "general", "elf")
         assert "elf" in src.tags and src.posted.startswith("2024-01-") and src.fetched and src.extra["id"] == post.id
         if post is noai:
             assert item.status == "rejected" and item.object is None and src.opt_out == ["X-Robots-Tag: noai, noimageai"]
@@ -126,8 +125,8 @@ def test_kill_mid_run_then_resume_fetches_nothing_twice(ws):
 
     for post in ALLOWED:
         if post.image in stored_at_kill:
-            assert hits[post.file_path] == hits_at_kill[post.file_path], f"post {post.id} fetched again"
-        assert hits[post.file_path] <= 2  # at most the one download the kill interrupted is repeated
+            assert hits[file_key(post)] == hits_at_kill[file_key(post)], f"post {post.id} fetched again"
+        assert hits[file_key(post)] <= 2  # at most the one download the kill interrupted is repeated
     m = ws.manifests.load("latest")
     assert sorted(it.id for it in m.items) == sorted({it.id for it in m.items})
     assert {it.sources[0].page for it in m.items} == {f"{booru.root}/posts/{p.id}" for p in ALLOWED}
@@ -141,7 +140,7 @@ def _stored(ws: Workspace) -> set[bytes]:
 
 
 def test_failing_source_does_not_stop_the_others(ws):
-    refusing = Faults(statuses={"/posts.json": [403] * 20})
+    refusing = Faults(before={API: refuse(403) * 20})
     with FakeBooru(POSTS) as good, FakeBooru(POSTS, refusing) as bad:
         result = collect(ws, CollectRequest("elf", queries=["elf"], sources={"danbooru": good.root,
                                                                             "safebooru": bad.root}))

@@ -26,7 +26,7 @@ from fakesites.flickr import Flickr  # noqa: E402
 from fakesites.gelbooru import API_KEY, USER_ID, Gelbooru  # noqa: E402
 from fakesites.pinterest import Pinterest  # noqa: E402
 from fakesites.pixiv import REFRESH_TOKEN, Pixiv  # noqa: E402
-from fakesites.proxy import Fault, FakeInternet, Faults  # noqa: E402
+from fakesites.proxy import Fault, FakeInternet, Faults, key_of  # noqa: E402
 from fakesites.wikimedia import Wikimedia  # noqa: E402
 from fakesites.works import make_works  # noqa: E402
 
@@ -81,10 +81,6 @@ def _workspace(tmp_path: Path, net: FakeInternet, names: list[str]) -> Workspace
     return Workspace(ws.root)
 
 
-def _key(url: str) -> str:
-    return url.split("://", 1)[1].split("?", 1)[0]
-
-
 @pytest.mark.parametrize("site_cls", SITES, ids=lambda c: c.name)
 def test_source_end_to_end(site_cls, tmp_path):
     rated = site_cls.name in RATED
@@ -92,15 +88,15 @@ def test_source_end_to_end(site_cls, tmp_path):
     site = site_cls(works)
     allowed = [w for w in works if not w.mature]
     cut, noai = allowed[1], works[3]  # works[3] is found again by the 'mascot' query
-    faults = Faults(cut={_key(site.file_url(cut))},
-                    headers={_key(site.file_url(noai)): {"X-Robots-Tag": "noai"}})
+    faults = Faults(cut={key_of(site.file_url(cut))},
+                    headers={key_of(site.file_url(noai)): {"X-Robots-Tag": "noai"}})
     if site.retries_429:
         # On the last page: gallery-dl's DeviantArt client keeps a 1 s pause per call after a 429.
         faults.before[site.api_key] = [None] * getattr(site, "pages_before_last", 0) + [
             Fault(429, {"Retry-After": "1"}, b'{"error": "rate limited"}')]
     file_429 = site.name == "wikimedia"  # Commons' upload servers answer 429 too: the download is retried
     if file_429:
-        faults.before[_key(site.file_url(allowed[0]))] = [Fault(429, {"Retry-After": "1"}, b"")]
+        faults.before[key_of(site.file_url(allowed[0]))] = [Fault(429, {"Retry-After": "1"}, b"")]
     with FakeInternet([site], tmp_path / "ca", faults) as net:
         ws = _workspace(tmp_path, net, [site.name])
         assert registry()[site.name].login is None or gallerydl.has_credentials(
@@ -109,7 +105,7 @@ def test_source_end_to_end(site_cls, tmp_path):
         (query,) = ws.config.collect.subjects["elf"].queries_for(site.name)
         assert query == site.query("elf")
         result = collect(ws, CollectRequest("elf", sources={site.name: None}))
-        file_hits = {w.id: net.hits[_key(site.file_url(w))] for w in works}
+        file_hits = {w.id: net.hits[key_of(site.file_url(w))] for w in works}
         requests_first = sum(net.hits.values())
         (report,) = result.reports
         assert report.status == "ok", report
@@ -122,7 +118,7 @@ def test_source_end_to_end(site_cls, tmp_path):
 
         # A second query finding posts already collected downloads nothing.
         again = collect(ws, CollectRequest("elf", queries=[site.query("mascot")], sources={site.name: None}))
-        assert {w.id: net.hits[_key(site.file_url(w))] for w in works} == file_hits
+        assert {w.id: net.hits[key_of(site.file_url(w))] for w in works} == file_hits
         (second,) = again.reports
         assert second.status == "ok" and second.new == 0
         assert second.already == sum("mascot" in w.tags for w in allowed)
@@ -161,7 +157,7 @@ def test_one_source_failing_does_not_stop_the_others(tmp_path):
         proc = subprocess.run([sys.executable, "-m", "curator.cli.app", "-w", str(ws.root), "collect", "elf",
                                "-s", "pixiv", "-s", "artstation", "-s", "flickr", "-s", "wikimedia"],
                               capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "250"})
-        assert not any(net.hits[_key(s.file_url(w))] for s in (pixiv, art, flickr) for w in works)
+        assert not any(net.hits[key_of(s.file_url(w))] for s in (pixiv, art, flickr) for w in works)
     assert proc.returncode == 0, proc.stderr
     for column in ("requests", "429s", "waited", "images/h"):
         assert column in proc.stdout
@@ -175,9 +171,7 @@ def test_one_source_failing_does_not_stop_the_others(tmp_path):
     assert stats["flickr"]["rate_limited"] == 1 and "request_interval" in stats["flickr"]["advice"]
 
 
-def test_politeness_is_configurable_per_site(tmp_path):
-    ws = Workspace(tmp_path / "ws")
-    ws.init()
+def test_politeness_is_configurable_per_site(tmp_path, ws):
     ws.config_path.write_text("[collect]\nrequest_interval = 2.0\n[collect.sites.deviantart]\nrequest_interval = 5.0\n"
                               'options = {metadata = false, "wait-min" = 3}\n')
     cfg = Workspace(ws.root).config.collect

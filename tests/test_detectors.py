@@ -122,22 +122,16 @@ def test_weights_offline_without_file_name_the_file_and_where_to_put_it(tmp_path
 def test_weights_mirror_serves_by_name_and_the_checksum_still_decides(tmp_path, monkeypatch):
     """$CURATOR_WEIGHTS_MIRROR replaces the public home (a mirror, or the fresh-clone check in
     docs/notes/17-packaging.md); a file whose sha256 differs is refused and not cached."""
-    import functools
-    import threading
-    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+    from fakesites.proxy import FolderServer
 
     served = tmp_path / "served" / "sub"
     served.mkdir(parents=True)
     good, bad = b"weights of record", b"something else"
     (served / "good.bin").write_bytes(good)
     (served / "bad.bin").write_bytes(bad)
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(served.parent))
-    handler.log_message = lambda *a: None
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     monkeypatch.setenv("CURATOR_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("CURATOR_WEIGHTS_MIRROR", f"http://127.0.0.1:{server.server_address[1]}/sub/")
-    try:
+    with FolderServer(served.parent) as server:
+        monkeypatch.setenv("CURATOR_WEIGHTS_MIRROR", f"{server.url}/sub/")
         # The public URL is unreachable: only the mirror can have answered.
         spec = WeightsFile("good.bin", "http://127.0.0.1:9/good.bin", hashlib.sha256(good).hexdigest())
         path = resolve(spec, timeout=5)
@@ -146,7 +140,4 @@ def test_weights_mirror_serves_by_name_and_the_checksum_still_decides(tmp_path, 
         with pytest.raises(MissingWeightsError, match=r"127\.0\.0\.1:\d+/sub/bad\.bin: downloaded file has sha256"):
             resolve(wrong, timeout=5)
         assert not (tmp_path / "cache" / "weights" / "bad.bin").exists()
-    finally:
-        server.shutdown()
-        server.server_close()
     assert resolve(spec, timeout=5) == path  # the verified copy, with the server gone

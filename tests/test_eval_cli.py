@@ -18,13 +18,14 @@ G_KWARGS = dict(z_dim=16, c_dim=0, w_dim=16, img_resolution=32, img_channels=3, 
 D_KWARGS = dict(c_dim=0, img_resolution=32, img_channels=3, channel_base=256, channel_max=16)
 
 
-def _dataset_zip(path: Path, count: int = 12) -> Path:
+def _dataset_zip(path: Path, count: int = 12, side: int = 32) -> Path:
+    """A training ZIP in the official layout: `count` smooth random side x side images, no labels."""
     rng = np.random.default_rng(0)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as zf:
         for i in range(count):
-            small = Image.fromarray(rng.integers(0, 256, (4, 4, 3), dtype=np.uint8)).resize((32, 32), Image.BILINEAR)
+            img = Image.fromarray(rng.integers(0, 256, (4, 4, 3), dtype=np.uint8)).resize((side, side), Image.BILINEAR)
             buf = io.BytesIO()
-            small.save(buf, "PNG")
+            img.save(buf, "PNG")
             zf.writestr(f"{i:05d}/img{i:08d}.png", buf.getvalue())
         zf.writestr("dataset.json", json.dumps({"labels": None}))
     return path

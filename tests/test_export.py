@@ -62,31 +62,25 @@ def test_clear_errors(imported_ws, tmp_path):
     assert not (tmp_path / "a.zip").exists()
 
 
+@pytest.mark.usefixtures("one_thread")  # it trains; see conftest
 def test_cli_export_then_train_and_resume(imported_ws, tmp_path):
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
     runner = CliRunner()
     ws = ["-w", str(imported_ws.root)]
-    try:
-        res = runner.invoke(app, [*ws, "export", "--fit", "crop", "--resolution", "32", "--out", str(tmp_path / "s.zip"), "--json"])
-        assert res.exit_code == 0, res.output
-        assert json.loads(res.output)["images"] > 0
-        tiny = ["--batch", "4", "--aug", "noaug", "--channel-base", "256", "--channel-max", "16", "--tick", "0.008",
-                "--snap", "1", "--workers", "0", "--device", "cpu"]
-        res = runner.invoke(app, [*ws, "train", "--resolution", "32", "--fit", "crop", "--kimg", "0.008", *tiny])
-        assert res.exit_code == 0, res.output
-        run_dir = next((imported_ws.root / "runs").iterdir())
-        # The run's config says which manifest (which images) it was trained on.
-        assert json.loads((run_dir / "config.json").read_text())["manifest_id"] == imported_ws.manifests.load("latest").id
-        res = runner.invoke(app, [*ws, "train", "--resume", str(run_dir), "--kimg", "0.024"])
-        assert res.exit_code == 0, res.output
-        stats = [json.loads(line) for line in (run_dir / "stats.jsonl").read_text().splitlines()]
-        # The resumed run keeps its own tick length and continues the tick count.
-        assert [s["kimg"] for s in stats] == pytest.approx([0.004, 0.008, 0.016, 0.024])
-        assert [s["tick"] for s in stats] == [0, 1, 2, 3]
-        res = runner.invoke(app, [*ws, "train", "--resolution", "32", "--fit", "crop", "--aug", "fixed"])
-        assert isinstance(res.exception, CuratorError) and "--p" in str(res.exception)
-    finally:
-        torch.set_num_threads(before)
+    res = runner.invoke(app, [*ws, "export", "--fit", "crop", "--resolution", "32", "--out", str(tmp_path / "s.zip"), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["images"] > 0
+    tiny = ["--batch", "4", "--aug", "noaug", "--channel-base", "256", "--channel-max", "16", "--tick", "0.008",
+            "--snap", "1", "--workers", "0", "--device", "cpu"]
+    res = runner.invoke(app, [*ws, "train", "--resolution", "32", "--fit", "crop", "--kimg", "0.008", *tiny])
+    assert res.exit_code == 0, res.output
+    run_dir = next((imported_ws.root / "runs").iterdir())
+    # The run's config says which manifest (which images) it was trained on.
+    assert json.loads((run_dir / "config.json").read_text())["manifest_id"] == imported_ws.manifests.load("latest").id
+    res = runner.invoke(app, [*ws, "train", "--resume", str(run_dir), "--kimg", "0.024"])
+    assert res.exit_code == 0, res.output
+    stats = [json.loads(line) for line in (run_dir / "stats.jsonl").read_text().splitlines()]
+    # The resumed run keeps its own tick length and continues the tick count.
+    assert [s["kimg"] for s in stats] == pytest.approx([0.004, 0.008, 0.016, 0.024])
+    assert [s["tick"] for s in stats] == [0, 1, 2, 3]
+    res = runner.invoke(app, [*ws, "train", "--resolution", "32", "--fit", "crop", "--aug", "fixed"])
+    assert isinstance(res.exception, CuratorError) and "--p" in str(res.exception)

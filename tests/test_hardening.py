@@ -106,14 +106,12 @@ def test_reads_are_bounded_by_the_limit_not_by_the_reported_size(tmp_path, monke
     assert not (tmp_path / "objects").exists()
 
 
-def test_non_utf8_file_name_is_stored_losslessly_and_shown_escaped(tmp_path):
+def test_non_utf8_file_name_is_stored_losslessly_and_shown_escaped(tmp_path, ws):
     src = tmp_path / "in"
     src.mkdir()
     raw = os.fsencode(src) + b"/bad\xff\xfe.png"
     with open(raw, "wb") as fh:
         fh.write(_png(tmp_path / "p.png").read_bytes())
-    ws = Workspace(tmp_path / "ws")
-    ws.init()
     result = import_paths(ws, [src], workers=1)  # used to abort while writing the manifest
     assert result.new_items == 1 and result.manifest_path is not None
     (item,) = ws.manifests.load("latest").items
@@ -174,11 +172,9 @@ def test_a_file_unreadable_once_is_not_duplicated_when_read_later(tmp_path, monk
 # -------------------------------------------------------------------------------- one writer at a time
 
 
-def test_two_imports_at_once_wait_for_each_other_and_chain_their_versions(tmp_path):
+def test_two_imports_at_once_wait_for_each_other_and_chain_their_versions(tmp_path, ws):
     from curator.lock import workspace_lock
 
-    ws = Workspace(tmp_path / "ws")
-    ws.init()
     folders = []
     for name in ("a", "b"):
         folder = tmp_path / name
@@ -231,13 +227,11 @@ def _fsize_limit(limit: int):
     return apply
 
 
-def test_a_file_that_cannot_be_stored_stops_the_import_with_one_line_and_no_orphans(tmp_path):
+def test_a_file_that_cannot_be_stored_stops_the_import_with_one_line_and_no_orphans(tmp_path, ws):
     src = tmp_path / "in"
     for i in range(5):
         _png(src / f"small{i}.png", seed=i)
     _png(src / "zbig.png", seed=9, side=200)  # ~120 KB: over the 64 KB file-size limit below
-    ws = Workspace(tmp_path / "ws")
-    ws.init()
     proc = subprocess.run([sys.executable, "-m", "curator.cli.app", "-w", str(ws.root), "import", str(src)],
                           capture_output=True, text=True, env=ENV, timeout=120, preexec_fn=_fsize_limit(64_000))
     line = hostile.one_line_error(proc.returncode, proc.stderr)
@@ -250,11 +244,9 @@ def test_a_file_that_cannot_be_stored_stops_the_import_with_one_line_and_no_orph
     assert result.new_items == 6 and not result.rejected and len(_objects(ws)) == 6
 
 
-def test_objects_of_a_killed_import_are_reclaimed_by_the_next_one(tmp_path):
+def test_objects_of_a_killed_import_are_reclaimed_by_the_next_one(tmp_path, ws):
     from curator.ingest.run import JOURNAL_DIR
 
-    ws = Workspace(tmp_path / "ws")
-    ws.init()
     src = tmp_path / "in"
     _png(src / "a.png")
     # What a kill -9 between storing and committing leaves: a journalled object no manifest names.
@@ -478,17 +470,11 @@ def test_a_damaged_resume_state_is_one_line_naming_the_file_and_what_to_do(tmp_p
 def test_a_resume_state_with_wrong_shapes_stops_the_run_with_one_line(tmp_path):
     import torch
 
+    from test_eval_cli import _dataset_zip
     from trainers.stylegan2.options import options_from_preset
     from trainers.stylegan2.training_loop import train
 
-    data = tmp_path / "train.zip"
-    import zipfile
-    with zipfile.ZipFile(data, "w") as zf:
-        for i in range(4):
-            buf = io.BytesIO()
-            _png(tmp_path / "x.png", seed=i, side=8)
-            zf.writestr(f"00000/img{i:08d}.png", (tmp_path / "x.png").read_bytes())
-        zf.writestr("dataset.json", json.dumps({"labels": None}))
+    data = _dataset_zip(tmp_path / "train.zip", 4, 8)
     opts = options_from_preset("auto", 8, str(data), kimg=0.004, batch=4, aug="noaug", channel_base=64, channel_max=8,
                                map_layers=1, z_dim=8, w_dim=8, tick_kimg=0.004, snap=1, device="cpu", grid=(2, 2))
     run_dir = tmp_path / "run"
@@ -591,7 +577,7 @@ def test_deeply_nested_json_is_refused_in_one_line(tmp_path, cli):
     assert "nested too deeply" in hostile.one_line_error(code, err)
 
 
-def test_an_io_error_in_the_store_stops_the_import_and_takes_its_objects_back(tmp_path, monkeypatch):
+def test_an_io_error_in_the_store_stops_the_import_and_takes_its_objects_back(tmp_path, monkeypatch, ws):
     import errno
 
     from curator.store import ObjectStore
@@ -599,8 +585,6 @@ def test_an_io_error_in_the_store_stops_the_import_and_takes_its_objects_back(tm
     src = tmp_path / "in"
     for i in range(4):
         _png(src / f"{i}.png", seed=i)
-    ws = Workspace(tmp_path / "ws")
-    ws.init()
     real, calls = ObjectStore.put_bytes, []
 
     def flaky(self, data, oid=None, durable=True):

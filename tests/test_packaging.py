@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import platform
 import re
 import shutil
 import subprocess
 import sys
-import threading
 import tomllib
 import zipfile
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from packaging.specifiers import SpecifierSet
 
 import curator
+from fakesites.proxy import FolderServer
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
@@ -133,21 +131,13 @@ def test_fresh_clone_online_fetches_into_the_test_cache_with_the_product_checksu
     shutil.copy(animeface_xml, served / "lbpcascade_animeface.xml")
     (tmp_path / "wrong").mkdir()
     (tmp_path / "wrong" / "lbpcascade_animeface.xml").write_bytes(b"<html>a captive portal</html>")
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(tmp_path))
-    handler.log_message = lambda *a: None
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
     cached = clone / ".pytest_cache" / "d" / "curator" / "weights" / "lbpcascade_animeface.xml"
-    try:
-        wrong = _pytest(clone, "tests", CURATOR_WEIGHTS_MIRROR=f"{base}/wrong")
+    with FolderServer(tmp_path) as server:
+        wrong = _pytest(clone, "tests", CURATOR_WEIGHTS_MIRROR=f"{server.url}/wrong")
         assert wrong.returncode == pytest.ExitCode.USAGE_ERROR and "downloaded file has sha256" in wrong.stdout + wrong.stderr
         assert not cached.exists()
-        run = _pytest(clone, "tests", CURATOR_WEIGHTS_MIRROR=f"{base}/served")
+        run = _pytest(clone, "tests", CURATOR_WEIGHTS_MIRROR=f"{server.url}/served")
         assert run.returncode == 0 and "3 passed" in run.stdout, run.stdout + run.stderr
-    finally:
-        server.shutdown()
-        server.server_close()
     assert cached.read_bytes() == animeface_xml.read_bytes()
     # From then on the verified copy in the test cache serves, offline too.
     again = _pytest(clone, "tests", CURATOR_TESTS_OFFLINE="1")

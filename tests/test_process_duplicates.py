@@ -57,7 +57,7 @@ def _png(img: Image.Image, note: str) -> bytes:
     return buf.getvalue()
 
 
-def test_sources_with_identical_crops_stay_as_duplicates_not_removals(tmp_path, animeface_xml):
+def test_sources_with_identical_crops_stay_as_duplicates_not_removals(tmp_path, animeface_xml, ws):
     from curator.ingest.run import import_paths
     from curator.process.run import process_manifest
 
@@ -66,8 +66,6 @@ def test_sources_with_identical_crops_stay_as_duplicates_not_removals(tmp_path, 
     folder.mkdir()
     for note in ("first", "second"):
         (folder / f"{note}.png").write_bytes(_png(img, note))
-    ws = Workspace(tmp_path / "ws")
-    ws.init()
     import_paths(ws, [folder], workers=1)
     (ws.root / "curator.toml").write_text(f'[process]\nanimeface_path = "{animeface_xml}"\n')
     result = process_manifest(Workspace(ws.root), workers=1)
@@ -83,7 +81,7 @@ def test_sources_with_identical_crops_stay_as_duplicates_not_removals(tmp_path, 
     assert [c.id for c in d.status_changed] == [twin.id]
 
 
-def test_dense_families_keep_distinct_characters_and_group_their_copies(tmp_path, animeface_xml):
+def test_dense_families_keep_distinct_characters_and_group_their_copies(tmp_path, animeface_xml, ws):
     """40 characters per family share pose and outline: at 8 x 8 hashes this linked distinct ones (precision ~0.3)."""
     from curator.ingest.run import import_paths
     from curator.process.run import process_manifest
@@ -91,8 +89,6 @@ def test_dense_families_keep_distinct_characters_and_group_their_copies(tmp_path
 
     corpus = tmp_path / "corpus"
     labels = generate_corpus(corpus, CorpusSpec(per_family=40, size=128, seed=1, families=("bear", "frog"), junk=False))
-    ws = Workspace(tmp_path / "ws")
-    ws.init()
     import_paths(ws, [corpus], workers=1)
     (ws.root / "curator.toml").write_text(f'[process]\nanimeface_path = "{animeface_xml}"\n')
     manifest = process_manifest(Workspace(ws.root)).manifest

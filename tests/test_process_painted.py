@@ -22,13 +22,7 @@ from detectors.base import Box
 from detectors.registry import DetectorSettings
 from detectors.subject import SubjectDetector, head_box
 from manifests import schema
-
-
-def _iou(a, b) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
+from test_process_stage import _by_file
 
 
 def _split(img: Image.Image) -> tuple[np.ndarray, np.ndarray]:
@@ -126,7 +120,7 @@ def test_head_of_a_full_figure_is_its_topmost_compact_blob(wide):
         boxes = SubjectDetector().detect(rgb, alpha)
         assert boxes[0].kind == "head" and boxes[-1].kind == "subject", boxes
         b = boxes[0]
-        assert _iou((b.x0, b.y0, b.x1, b.y1), head) >= 0.5, (seed, b, head)
+        assert evidence.iou(b, Box(*head, 1.0, "head")) >= 0.5, (seed, b, head)
 
 
 def test_a_compact_character_has_no_separate_head():
@@ -155,11 +149,6 @@ def corpus_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def corpus_labels(corpus_dir) -> dict[str, dict]:
-    return json.loads((corpus_dir / ".labels.json").read_text())
-
-
-@pytest.fixture(scope="module")
 def processed(tmp_path_factory, corpus_dir, animeface_xml):
     from curator.ingest.run import import_paths
     from curator.process.run import process_manifest
@@ -171,10 +160,6 @@ def processed(tmp_path_factory, corpus_dir, animeface_xml):
     import_paths(ws, [corpus_dir], workers=1)
     (root / "curator.toml").write_text(f'[process]\nanimeface_path = "{animeface_xml}"\nworkers = 1\n')
     return root, process_manifest(Workspace(root))
-
-
-def _by_file(manifest, corpus_dir: Path) -> dict:
-    return {str(Path(s.path).relative_to(corpus_dir)): it for it in manifest.items for s in it.sources}
 
 
 def test_painted_cases_are_in_the_corpus_with_labels(corpus_labels):
@@ -287,7 +272,7 @@ def test_manifest_records_candidates_choice_and_crop_box_and_the_schema_allows_t
     assert schema.errors(data) == []
 
 
-def test_yield_table_and_contact_sheets(processed, capsys, tmp_path, animeface_xml):
+def test_yield_table_and_contact_sheets(processed, cli, animeface_xml):
     root, result = processed
     y = result.yields
     stats = result.manifest.stats
@@ -298,14 +283,9 @@ def test_yield_table_and_contact_sheets(processed, capsys, tmp_path, animeface_x
     assert any(name.startswith("detector-") for name in sheets)
     img = Image.open(result.report_dir / f"reason-{next(iter(y['rejected']))}.png")
     assert img.width >= 800 and img.height > 100
-    from curator.cli.app import main
-
-    with pytest.raises(SystemExit) as exc:
-        main(["-w", str(root), "process", "--json"])
-    assert exc.value.code == 0
-    out = json.loads(capsys.readouterr().out)
+    code, stdout, _ = cli(["-w", str(root), "process", "--json"])
+    assert code == 0
+    out = json.loads(stdout)
     assert out["yield"] == y and Path(out["report"]).is_dir()
-    with pytest.raises(SystemExit):
-        main(["-w", str(root), "process"])
-    text = capsys.readouterr().out
+    text = cli(["-w", str(root), "process"])[1]
     assert "sources" in text and "rejected: " in text and "contact sheets" in text

@@ -44,11 +44,7 @@ def processed(tmp_path_factory, _imported_template, animeface_xml):
 
 def _by_file(manifest: Manifest, corpus_dir: Path) -> dict[str, object]:
     """Corpus file name -> the item that now stands for it (its crop, or itself when rejected)."""
-    out = {}
-    for item in manifest.items:
-        for src in item.sources:
-            out[str(Path(src.path).relative_to(corpus_dir))] = item
-    return out
+    return {str(Path(s.path).relative_to(corpus_dir)): it for it in manifest.items for s in it.sources}
 
 
 def test_junk_is_rejected_with_the_right_reasons(processed, corpus_dir, corpus_labels):
@@ -188,17 +184,13 @@ def test_crop_change_reuses_detections(processed, tmp_path, monkeypatch, animefa
     assert all(it.width == 128 for it in result.manifest.items if it.derived_from)
 
 
-def test_cli_process_json_and_clear_errors(tmp_path, imported_ws, capsys, animeface_xml):
-    from curator.cli.app import main
-
+def test_cli_process_json_and_clear_errors(tmp_path, imported_ws, cli, animeface_xml):
     _configure(imported_ws.root, animeface_xml, "workers = 1\n")
-    with pytest.raises(SystemExit) as exc:
-        main(["-w", str(imported_ws.root), "process", "--json"])
-    assert exc.value.code == 0
-    out = json.loads(capsys.readouterr().out)
+    code, stdout, _ = cli(["-w", str(imported_ws.root), "process", "--json"])
+    assert code == 0
+    out = json.loads(stdout)
     assert out["new_version"] and out["crops"] > 0 and Path(out["manifest"]).is_file()
     empty = tmp_path / "empty"
     empty.mkdir()
-    with pytest.raises(SystemExit) as exc:
-        main(["-w", str(empty), "process"])
-    assert exc.value.code == 2 and "run 'curator import'" in capsys.readouterr().err
+    code, _, stderr = cli(["-w", str(empty), "process"])
+    assert code == 2 and "run 'curator import'" in stderr

@@ -227,12 +227,11 @@ def test_a_database_left_by_a_killed_curator_is_adopted_and_stopped(tmp_path):
         first.stop()
 
 
-def test_curator_run_review_serves_the_same_guarded_app(tmp_path, _imported_template):
+def test_curator_run_review_serves_the_same_guarded_app(imported_ws):
     """`curator run --review-now` reviews through `review_in_app`: the same token URL, then a sync."""
     import signal
 
-    root = tmp_path / "ws"
-    shutil.copytree(_imported_template, root)
+    root = imported_ws.root
     port = free_port()
     toml = (root / "curator.toml").read_text()
     (root / "curator.toml").write_text(re.sub(r"(?m)^port = \d+$", f"port = {port}", toml, count=1))

@@ -5,7 +5,6 @@ in the page reaches the manifest when the session ends. Every process started he
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 from pathlib import Path
 
@@ -15,7 +14,6 @@ from PIL import Image
 
 from curator.review.config import ReviewConfig
 from curator.review.database import EmbeddedMongo, database_dir, free_port
-from curator.workspace import Workspace
 from review_process import ReviewProcess
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -49,12 +47,10 @@ def _tag_first_sample(page, tag: str) -> None:
     page.wait_for_timeout(2000)
 
 
-def test_app_shows_grid_and_a_tag_set_in_the_page_syncs(tmp_path, _imported_template):
+def test_app_shows_grid_and_a_tag_set_in_the_page_syncs(tmp_path, imported_ws):
     from playwright.sync_api import sync_playwright
 
-    root = tmp_path / "ws"
-    shutil.copytree(_imported_template, root)
-    ws = Workspace(root)
+    ws, root = imported_ws, imported_ws.root
     start = ws.manifests.load("latest")
     review = ReviewProcess(root, free_port())
     try:
@@ -96,13 +92,11 @@ def test_app_shows_grid_and_a_tag_set_in_the_page_syncs(tmp_path, _imported_temp
     assert len(reviewed) == 1 and reviewed[0].status == "rejected" and reviewed[0].reasons[-1].code == "review"
 
 
-def test_closing_the_last_tab_ends_a_local_review(tmp_path, _imported_template):
+def test_closing_the_last_tab_ends_a_local_review(imported_ws):
     """Without --remote the review ends by itself once the reviewer has closed every App tab."""
     from playwright.sync_api import sync_playwright
 
-    root = tmp_path / "ws"
-    shutil.copytree(_imported_template, root)
-    review = ReviewProcess(root, free_port(), remote=False)
+    review = ReviewProcess(imported_ws.root, free_port(), remote=False)
     try:
         url = review.wait_for("App: ", APP_START_TIMEOUT_S).split(" ", 1)[1]
         review.wait_for("tag samples", 10)

@@ -7,19 +7,16 @@ fetched from the network.
 from __future__ import annotations
 
 import hashlib
-import http.server
 import io
 import json
 import pickle
-import threading
-import zipfile
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
-from PIL import Image
 
+from fakesites.proxy import LocalServer, QuietHandler
+from test_eval_cli import _dataset_zip
 from test_trainer_tf_pkl import RES, Z, _nets, tf_discriminator, tf_generator, tf_module  # noqa: F401 (fixture)
 from trainers.errors import TrainerError
 from trainers.stylegan2 import pretrained
@@ -30,14 +27,19 @@ from trainers.stylegan2.pretrained import PRETRAINED, PretrainedNetwork, fetch, 
 from trainers.stylegan2.training_loop import build_networks_reported
 
 
-class Server:
+class Server(LocalServer):
     """Serves `files` with Range support; `cut_after` bytes, the first response stops short."""
 
     def __init__(self, files: dict[str, bytes]) -> None:
         self.files, self.requests, self.cut_after = files, [], None
+        super().__init__()
+
+    def _handler(self) -> type[QuietHandler]:
         owner = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
+            protocol_version = "HTTP/1.0"  # the connection closes after each reply, so a cut body ends the read
+
             def do_GET(self):  # noqa: N802
                 name = self.path.lstrip("/")
                 owner.requests.append((name, self.headers.get("Range")))
@@ -54,25 +56,15 @@ class Server:
                     body, owner.cut_after = body[:owner.cut_after], None
                 self.wfile.write(body)
 
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        return Handler
 
 
 @pytest.fixture
 def server(monkeypatch, tmp_path):
     monkeypatch.setenv("CURATOR_CACHE", str(tmp_path / "cache"))
-    srv = Server({})
-    monkeypatch.setenv("CURATOR_WEIGHTS_MIRROR", srv.url)
-    yield srv
-    srv.close()
+    with Server({}) as srv:
+        monkeypatch.setenv("CURATOR_WEIGHTS_MIRROR", srv.url)
+        yield srv
 
 
 def test_every_official_name_is_known():
@@ -161,23 +153,12 @@ def test_a_mismatched_override_is_refused_naming_the_mismatch_unless_partial(sou
     assert 0 < report.G.copied < report.G.total and report.G.mismatches
 
 
-def _dataset_zip(path: Path, count: int = 8) -> Path:
-    rng = np.random.default_rng(0)
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as zf:
-        for i in range(count):
-            buf = io.BytesIO()
-            Image.fromarray(rng.integers(0, 256, (RES, RES, 3), dtype=np.uint8)).save(buf, "PNG")
-            zf.writestr(f"00000/img{i:08d}.png", buf.getvalue())
-        zf.writestr("dataset.json", json.dumps({"labels": None}))
-    return path
-
-
 def test_cli_transfer_by_name_from_a_tf_era_pickle(server, tmp_path, tf_module, cli):  # noqa: F811
     G, D, Gs = _nets()
     buf = io.BytesIO()
     pickle.dump((tf_generator(G), tf_discriminator(D), tf_generator(Gs)), buf, protocol=3)
     server.files["afhqcat.pkl"] = buf.getvalue()  # what `--transfer afhqcat` downloads, here a tiny TF-era pickle
-    data = _dataset_zip(tmp_path / "train.zip")
+    data = _dataset_zip(tmp_path / "train.zip", 8, RES)
     ws = tmp_path / "ws"
     base = ["-w", str(ws), "train", str(data), "--transfer", "afhqcat", "--kimg", "0.004", "--batch", "4",
             "--tick", "0.004", "--snap", "1", "--device", "cpu", "--workers", "0", "--aug", "noaug"]

@@ -123,8 +123,7 @@ def _nets():
 def tf_pickle(tmp_path, tf_module):
     G, D, Gs = _nets()
     path = tmp_path / "stylegan2-test-config-f.pkl"
-    with open(path, "wb") as fh:
-        pickle.dump((tf_generator(G), tf_discriminator(D), tf_generator(Gs)), fh, protocol=3)
+    path.write_bytes(pickle.dumps((tf_generator(G), tf_discriminator(D), tf_generator(Gs)), protocol=3))
     return path, (G, D, Gs)
 
 
@@ -156,8 +155,7 @@ def test_tf_pickle_with_code_in_it_is_refused(tmp_path, tf_module):
     g = tf_generator(Gs)
     g._state["static_kwargs"]["evil"] = Evil()
     path = tmp_path / "evil.pkl"
-    with open(path, "wb") as fh:
-        pickle.dump((g, tf_discriminator(D), g), fh, protocol=3)
+    path.write_bytes(pickle.dumps((g, tf_discriminator(D), g), protocol=3))
     with pytest.raises(TrainerError, match="refused global builtins.eval"):
         load_tf_pkl(path)
 
@@ -167,13 +165,11 @@ def test_tf_pickle_with_an_unknown_argument_or_missing_array_says_which(tmp_path
     g = tf_generator(Gs)
     g._state["static_kwargs"]["fancy_new_option"] = 1
     path = tmp_path / "unknown.pkl"
-    with open(path, "wb") as fh:
-        pickle.dump((g, tf_discriminator(D), g), fh, protocol=3)
+    path.write_bytes(pickle.dumps((g, tf_discriminator(D), g), protocol=3))
     with pytest.raises(TrainerError, match="fancy_new_option"):
         load_tf_pkl(path)
     g = tf_generator(Gs)
     g._state["components"]["synthesis"]._state["variables"].pop(3)
-    with open(path, "wb") as fh:
-        pickle.dump((g, tf_discriminator(D), g), fh, protocol=3)
+    path.write_bytes(pickle.dumps((g, tf_discriminator(D), g), protocol=3))
     with pytest.raises(TrainerError, match="missing"):
         load_tf_pkl(path)

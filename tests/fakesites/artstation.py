@@ -14,7 +14,6 @@ class ArtStation(FakeSite):
     name = "artstation"
     hosts = ("www.artstation.com", CDN)
     api_key = "www.artstation.com/api/v2/search/projects.json"
-    retries_429 = True
 
     def __init__(self, works: list[Work], per_page: int = 2) -> None:
         super().__init__(works, per_page)
@@ -48,9 +47,7 @@ class ArtStation(FakeSite):
                 "url": self.file_url(w), "artist": w.artist, "title": w.title, "tags": w.tags, "licence": None,
                 "posted": w.posted_iso, "query": query, "rating": "general"}
 
-    def handle(self, req: Request) -> Reply:
-        if (file := self.file_reply(req)) is not None:
-            return file
+    def api(self, req: Request) -> Reply:
         if req.path == "/api/v2/csrf_protection/token.json" and req.method == "POST":
             return Reply.of_json({"public_csrf_token": "csrf123"})
         if req.path == "/api/v2/search/projects.json" and req.method == "POST":

@@ -13,13 +13,13 @@ class Danbooru(FakeSite):
     name = "danbooru"
     hosts = ("danbooru.donmai.us", "cdn.donmai.us")
     api_key = "danbooru.donmai.us/posts.json"
-    retries_429 = True
+    cdn = "https://cdn.donmai.us"  # where the files are (FakeBooru serves them itself)
 
     def __init__(self, works: list[Work], per_page: int = 2) -> None:
         super().__init__(sorted(works, key=lambda w: -w.id), per_page)
 
     def file_url(self, w: Work) -> str:
-        return f"https://cdn.donmai.us/original/{w.md5[:2]}/{w.md5[2:4]}/{w.md5}.png"
+        return self.cdn + file_path(w)
 
     def post(self, w: Work) -> dict:
         return {
@@ -37,9 +37,7 @@ class Danbooru(FakeSite):
                 "artist": w.artist, "title": None, "tags": sorted(w.tags + [w.artist]), "licence": None,
                 "posted": w.posted_iso, "query": query, "rating": "general"}
 
-    def handle(self, req: Request) -> Reply:
-        if (file := self.file_reply(req)) is not None:
-            return file
+    def api(self, req: Request) -> Reply:
         if req.path != "/posts.json":
             return Reply(404, b"{}")
         tags = [t for t in (req.arg("tags") or "").split() if not t.startswith("order:")]
@@ -51,6 +49,10 @@ class Danbooru(FakeSite):
         else:
             chunk = hits[(int(page) - 1) * limit:int(page) * limit]
         return Reply.of_json([self.post(w) for w in chunk])
+
+
+def file_path(w: Work) -> str:
+    return f"/original/{w.md5[:2]}/{w.md5[2:4]}/{w.md5}.png"
 
 
 class Safebooru(Danbooru):

@@ -59,9 +59,7 @@ class DeviantArt(FakeSite):
                 "title": w.title, "tags": w.tags, "licence": self.licence(w), "posted": w.posted_iso,
                 "query": query, "rating": "general"}
 
-    def handle(self, req: Request) -> Reply:
-        if (file := self.file_reply(req)) is not None:
-            return file
+    def api(self, req: Request) -> Reply:
         if req.path == "/oauth2/token" and req.method == "POST":
             self.tokens += 1
             return Reply.of_json({"access_token": f"token{self.tokens}", "token_type": "Bearer", "expires_in": 3600,

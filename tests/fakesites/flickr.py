@@ -46,10 +46,8 @@ class Flickr(FakeSite):
                 "url": self.file_url(w), "artist": w.artist, "title": w.title, "tags": w.tags,
                 "licence": LICENCE_IDS[self.licence_id(w)], "posted": w.posted_iso, "query": query, "rating": None}
 
-    def handle(self, req: Request) -> Reply:
+    def api(self, req: Request) -> Reply:
         key = req.host + req.path
-        if (file := self.file_reply(req)) is not None:
-            return file
         if key == "www.flickr.com/photos/":
             return Reply(200, f'<script>root.YUI_config.flickr.api.site_key = "{SITE_KEY}";</script>'.encode(), "text/html")
         if key != "api.flickr.com/services/rest/":

@@ -15,7 +15,6 @@ class Gelbooru(FakeSite):
     name = "gelbooru"
     hosts = ("gelbooru.com", IMG)
     api_key = "gelbooru.com/index.php"
-    retries_429 = True
 
     def __init__(self, works: list[Work], per_page: int = 50, filler: int = 48) -> None:
         # gallery-dl only asks for another page after one with at least 50 posts: pad the first page
@@ -44,10 +43,8 @@ class Gelbooru(FakeSite):
                 "url": self.file_url(w), "artist": None, "title": None, "tags": sorted(w.tags + [w.artist]),
                 "licence": None, "posted": w.posted_iso, "query": query, "rating": "general"}
 
-    def handle(self, req: Request) -> Reply:
+    def api(self, req: Request) -> Reply:
         key = req.host + req.path
-        if (file := self.file_reply(req)) is not None:
-            return file
         if key != "gelbooru.com/index.php" or req.arg("page") != "dapi":
             return Reply(404, b"", "text/html")
         if (req.arg("api_key"), req.arg("user_id")) != (API_KEY, USER_ID):

@@ -17,7 +17,6 @@ class Pinterest(FakeSite):
     name = "pinterest"
     hosts = ("www.pinterest.com", PINIMG)
     api_key = "www.pinterest.com/resource/BaseSearchResource/get/"
-    retries_429 = True
 
     def file_url(self, w: Work) -> str:
         return f"https://{PINIMG}/originals/{w.md5[:2]}/{w.md5[2:4]}/{w.md5[4:6]}/{w.md5}.png"
@@ -39,9 +38,7 @@ class Pinterest(FakeSite):
                 "artist": w.artist, "title": w.title, "tags": [], "licence": None, "posted": w.posted_iso,
                 "query": query, "rating": None}
 
-    def handle(self, req: Request) -> Reply:
-        if (file := self.file_reply(req)) is not None:
-            return file
+    def api(self, req: Request) -> Reply:
         if req.path != "/resource/BaseSearchResource/get/":
             return Reply(404, b"", "text/html")
         if f"_pinterest_sess={SESSION}" not in req.headers.get("cookie", ""):

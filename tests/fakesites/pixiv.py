@@ -14,7 +14,6 @@ class Pixiv(FakeSite):
     name = "pixiv"
     hosts = ("oauth.secure.pixiv.net", "app-api.pixiv.net", "i.pximg.net")
     api_key = "app-api.pixiv.net/v1/search/illust"
-    retries_429 = True
 
     def __init__(self, works: list[Work], per_page: int = 2) -> None:
         super().__init__(works, per_page)

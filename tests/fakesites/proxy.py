@@ -15,14 +15,16 @@ request is counted per `host + path`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import ssl
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -77,6 +79,7 @@ class Faults:
     before: dict[str, list[Fault | None]] = field(default_factory=dict)
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
     cut: set[str] = field(default_factory=set)
+    file_delay: float = 0.0  # seconds before every image reply (to make a kill land mid-run)
 
 
 def make_ca(folder: Path, hosts: list[str]) -> tuple[Path, Path, Path]:
@@ -118,7 +121,7 @@ def make_ca(folder: Path, hosts: list[str]) -> tuple[Path, Path, Path]:
 
 
 class LocalServer:
-    """A threaded HTTP server on 127.0.0.1, run with `with`; shared by the fakes (this proxy and tests/fakebooru.py).
+    """A threaded HTTP server on 127.0.0.1, run with `with`; shared by the fakes (the servers below).
 
     Requests are counted in `hits` by key; `_count` also takes the next fault queued for that key, under one lock.
     """
@@ -169,25 +172,29 @@ class QuietHandler(BaseHTTPRequestHandler):
         pass
 
 
-class FakeInternet(LocalServer):
-    """`with FakeInternet(sites, tmp) as net:` gallery-dl options `net.options` route it here."""
+class FolderServer(LocalServer):
+    """The files below `folder`, by http.server's own handler: a stand-in for a download site."""
 
-    def __init__(self, sites: list[Site], folder: Path, faults: Faults | None = None) -> None:
+    def __init__(self, folder: Path) -> None:
+        self._folder = str(folder)
+        super().__init__()
+
+    def _handler(self) -> Callable[..., BaseHTTPRequestHandler]:
+        return functools.partial(SimpleHTTPRequestHandler, directory=self._folder)
+
+
+class SiteServer(LocalServer):
+    """Answers each request from the fake site registered for its host; faults and hits are keyed 'host/path'.
+
+    Plain-HTTP requests to this server itself are answered for `host` (FakeInternet adds TLS tunnels).
+    """
+
+    host: str | None = "127.0.0.1"
+
+    def __init__(self, sites: list[Site], faults: Faults | None = None) -> None:
         self.sites = {host: site for site in sites for host in site.hosts}
         self.faults = faults or Faults()
-        self.ca, cert, key = make_ca(folder, sorted(self.sites))
-        self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self._tls.load_cert_chain(cert, key)
         super().__init__()  # hits: 'host/path' -> requests
-
-    @property
-    def options(self) -> dict[str, Any]:
-        """gallery-dl extractor options sending every request through this proxy, trusting its CA."""
-        return {"proxy": self.url, "verify": str(self.ca), "proxy-env": False}
-
-    def file_hits(self, urls: list[str]) -> Counter[str]:
-        keys = {key_of(u): u for u in urls}
-        return Counter({keys[k]: n for k, n in self.hits.items() if k in keys})
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         net = self
@@ -195,6 +202,73 @@ class FakeInternet(LocalServer):
         class Handler(QuietHandler):
             tunnel_host: str | None = None
 
+            def do_GET(self) -> None:
+                host = self.tunnel_host or net.host
+                if host is None:  # plain-HTTP proxying is not offered
+                    self._send(Reply(502, b"https only"))
+                    return
+                url = urlsplit(self.path)
+                key = f"{host}{url.path}"
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                fault = net._count(key, net.faults.before)
+                if fault is not None:
+                    self._send(Reply(fault.status, fault.body, "application/json", fault.headers))
+                    return
+                req = Request(self.command, host, url.path, parse_qs(url.query, keep_blank_values=True),
+                              {k.lower(): v for k, v in self.headers.items()}, body)
+                try:
+                    reply = net.sites[host].handle(req)
+                except Exception as exc:  # a bug in a fake: say so in the client's log, do not hang up
+                    reply = Reply(500, f"fake site error: {exc!r}".encode(), "text/plain")
+                reply.headers = {**reply.headers, **net.faults.headers.get(key, {})}
+                if reply.ctype.startswith("image/"):
+                    time.sleep(net.faults.file_delay)
+                if reply.status == 200 and net._take(key, net.faults.cut):
+                    self._send(reply, cut=True)
+                    return
+                self._send(reply)
+
+            do_POST = do_HEAD = do_GET
+
+            def _send(self, reply: Reply, cut: bool = False) -> None:
+                self.send_response(reply.status)
+                self.send_header("Content-Type", reply.ctype)
+                self.send_header("Content-Length", str(len(reply.body)))
+                for k, v in reply.headers.items():
+                    self.send_header(k, v)
+                if cut:
+                    self.send_header("Connection", "close")
+                self.end_headers()
+                if self.command != "HEAD":
+                    # A cut body promises the whole file, sends half and hangs up.
+                    self.wfile.write(reply.body[: len(reply.body) // 2] if cut else reply.body)
+                if cut:
+                    self.close_connection = True
+
+        return Handler
+
+
+class FakeInternet(SiteServer):
+    """`with FakeInternet(sites, tmp) as net:` gallery-dl options `net.options` route it here."""
+
+    host = None  # only requests inside a CONNECT tunnel are answered
+
+    def __init__(self, sites: list[Site], folder: Path, faults: Faults | None = None) -> None:
+        super().__init__(sites, faults)
+        self.ca, cert, key = make_ca(folder, sorted(self.sites))
+        self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self._tls.load_cert_chain(cert, key)
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """gallery-dl extractor options sending every request through this proxy, trusting its CA."""
+        return {"proxy": self.url, "verify": str(self.ca), "proxy-env": False}
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        net, base = self, super()._handler()
+
+        class Handler(base):
             def do_CONNECT(self) -> None:
                 host = self.path.rsplit(":", 1)[0]
                 if host not in net.sites:
@@ -214,50 +288,6 @@ class FakeInternet(LocalServer):
                 self.wfile = self.connection.makefile("wb", self.wbufsize)
                 self.tunnel_host = host
                 self.close_connection = False
-
-            def do_GET(self) -> None:
-                self._serve()
-
-            do_POST = do_HEAD = do_GET
-
-            def _serve(self) -> None:
-                if self.tunnel_host is None:  # plain-HTTP proxying is not offered
-                    self._send(Reply(502, b"https only"))
-                    return
-                url = urlsplit(self.path)
-                key = f"{self.tunnel_host}{url.path}"
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                fault = net._count(key, net.faults.before)
-                if fault is not None:
-                    self._send(Reply(fault.status, fault.body, "application/json", fault.headers))
-                    return
-                req = Request(self.command, self.tunnel_host, url.path, parse_qs(url.query, keep_blank_values=True),
-                              {k.lower(): v for k, v in self.headers.items()}, body)
-                try:
-                    reply = net.sites[self.tunnel_host].handle(req)
-                except Exception as exc:  # a bug in a fake: say so in the client's log, do not hang up
-                    reply = Reply(500, f"fake site error: {exc!r}".encode(), "text/plain")
-                reply.headers = {**reply.headers, **net.faults.headers.get(key, {})}
-                if reply.status == 200 and net._take(key, net.faults.cut):
-                    self._send(reply, cut=True)
-                    return
-                self._send(reply)
-
-            def _send(self, reply: Reply, cut: bool = False) -> None:
-                self.send_response(reply.status)
-                self.send_header("Content-Type", reply.ctype)
-                self.send_header("Content-Length", str(len(reply.body)))
-                for k, v in reply.headers.items():
-                    self.send_header(k, v)
-                if cut:
-                    self.send_header("Connection", "close")
-                self.end_headers()
-                if self.command != "HEAD":
-                    # A cut body promises the whole file, sends half and hangs up.
-                    self.wfile.write(reply.body[: len(reply.body) // 2] if cut else reply.body)
-                if cut:
-                    self.close_connection = True
 
         return Handler
 

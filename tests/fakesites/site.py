@@ -10,6 +10,8 @@ from fakesites.works import Work
 
 
 class FakeSite:
+    retries_429 = True  # whether the site's gallery-dl client retries a 429 (so a test injects one)
+
     def __init__(self, works: list[Work], per_page: int = 2) -> None:
         self.works = works
         self.per_page = per_page
@@ -26,6 +28,17 @@ class FakeSite:
     def query(self, tag: str) -> str:
         return tag
 
-    def file_reply(self, req: Request) -> Reply | None:
+    def api(self, req: Request) -> Reply:
+        raise NotImplementedError
+
+    def handle(self, req: Request) -> Reply:
+        """The file at the request's host and path (resumed from a Range), else what the site's `api` says."""
         work = self.files.get(req.host + req.path)
-        return None if work is None else Reply(200, work.image, "image/png")
+        if work is None:
+            return self.api(req)
+        data, value = work.image, req.headers.get("range", "")
+        start = int(value[6:-1] or 0) if value.startswith("bytes=") and value.endswith("-") else 0
+        if 0 < start < len(data):  # resume an interrupted download, as real file hosts do
+            span = f"bytes {start}-{len(data) - 1}/{len(data)}"
+            return Reply(206, data[start:], "image/png", {"Content-Range": span})
+        return Reply(200, data, "image/png")

@@ -13,7 +13,6 @@ class Wikimedia(FakeSite):
     name = "wikimedia"
     hosts = ("commons.wikimedia.org", "upload.wikimedia.org")
     api_key = "commons.wikimedia.org/w/api.php"
-    retries_429 = True
 
     def __init__(self, works: list[Work], per_page: int = 2) -> None:
         super().__init__(works, per_page)
@@ -65,9 +64,7 @@ class Wikimedia(FakeSite):
     def query(self, tag: str) -> str:
         return {"elf": "Elves in art", "mascot": "Category:Mascots"}[tag]
 
-    def handle(self, req: Request) -> Reply:
-        if (file := self.file_reply(req)) is not None:
-            return file
+    def api(self, req: Request) -> Reply:
         if req.path != "/w/api.php" or req.arg("action") != "query":
             return Reply(404, b"{}")
         if req.arg("gcmtype") == "subcat":

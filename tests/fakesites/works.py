@@ -15,10 +15,10 @@ SIZE = 96
 
 
 @lru_cache(maxsize=64)
-def _image(seed: int) -> bytes:
+def _image(seed: int, size: int = SIZE) -> bytes:
     rng = random.Random(seed)
     families = sorted(FAMILIES)
-    img, _ = draw_mascot(MascotSpec.random(families[seed % len(families)], rng, size=SIZE))
+    img, _ = draw_mascot(MascotSpec.random(families[seed % len(families)], rng, size=size))
     buf = io.BytesIO()
     img.convert("RGB").save(buf, "PNG")
     return buf.getvalue()
@@ -53,15 +53,16 @@ class Work:
         return self.posted.strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
-def make_works(n: int = 5, base_id: int = 1000, seed: int = 0, mature: tuple[int, ...] = (3,)) -> list[Work]:
+def make_works(n: int = 5, base_id: int = 1000, seed: int = 0, mature: tuple[int, ...] = (3,),
+               size: int = SIZE) -> list[Work]:
     """`n` works tagged 'elf'; even ones also 'mascot' (the second query finds them again); index 3 is mature."""
     works = []
     for i in range(1, n + 1):
         works.append(Work(
             id=base_id + i, title=f"Elf study {i}", artist=f"artist_{i % 3}",
             tags=["elf", "fantasy"] + (["mascot"] if i % 2 == 0 else []),
-            posted=dt.datetime(2024, 1, i, 10, 30, tzinfo=dt.timezone.utc), image=_image(seed * 100 + i),
-            mature=i in mature))
+            posted=dt.datetime(2024, 1, 1 + (i - 1) % 28, 10, 30, tzinfo=dt.timezone.utc),
+            image=_image(seed * 100 + i, size), mature=i in mature, size=size))
     return works
 
 
