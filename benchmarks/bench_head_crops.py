@@ -132,16 +132,14 @@ def evaluate(images, settings) -> dict[str, dict[str, float]]:
                 b = result.boxes[0]
                 head_n += 1
                 head_tp += head is not None and iou((b.x0, b.y0, b.x1, b.y1), head) >= 0.5
-    table = {}
-    for label, st in stats.items():
-        made, good = st["made"], st["good"]
-        raw = st["good_raw"]
-        table[label] = {"face crops": made, "good": good, "on head": st["on_head"], "holds": st["holds"],
-                        "precision": good / made if made else 1.0, "recall": good / heads if heads else 0.0,
-                        "raw precision": raw / made if made else 1.0, "raw recall": raw / heads if heads else 0.0}
-    table["(silhouette head crops, new choice)"] = {"face crops": head_n, "good": head_tp, "on head": -1, "holds": -1,
-                                                    "precision": head_tp / head_n if head_n else 1.0, "recall": head_tp / heads if heads else 0.0,
-                                                    "raw precision": head_tp / head_n if head_n else 1.0, "raw recall": head_tp / heads if heads else 0.0}
+
+    def row(made: int, good: int, good_raw: int, on_head: int, holds: int) -> dict[str, float]:
+        return {"face crops": made, "good": good, "on head": on_head, "holds": holds,
+                "precision": good / made if made else 1.0, "recall": good / heads if heads else 0.0,
+                "raw precision": good_raw / made if made else 1.0, "raw recall": good_raw / heads if heads else 0.0}
+
+    table = {label: row(**st) for label, st in stats.items()}
+    table["(silhouette head crops, new choice)"] = row(head_n, head_tp, head_tp, -1, -1)
     return table
 
 
