@@ -90,7 +90,8 @@ def load_tf_pkl(path: str | Path) -> dict:
 
 
 def _kwargs(net: TFNetwork, known: dict[str, Any]) -> dict[str, Any]:
-    """The static kwargs with defaults; an argument this converter does not know is refused, not ignored."""
+    """The static kwargs with defaults (of a version 4+ network); an unknown argument is refused, not ignored."""
+    _require(int(net.state.get("version", 0)) >= 4, "TF pickle version below 4 (StyleGAN1?)")
     given = net.static_kwargs
     unknown = sorted(set(given) - set(known))
     if unknown:
@@ -214,7 +215,6 @@ def _fill(module: torch.nn.Module, rules: list[Rule], tf: dict[str, np.ndarray])
 
 
 def convert_generator(net: TFNetwork) -> dict:
-    _require(int(net.state.get("version", 0)) >= 4, "TF pickle version below 4 (StyleGAN1?)")
     a = _kwargs(net, _G_ARGS)
     tf = net.params()
     _require(not any(k.startswith("ToRGB_lod") for k in tf), "progressive-growing ('orig') generators are not supported")
@@ -235,7 +235,6 @@ def convert_generator(net: TFNetwork) -> dict:
 
 
 def convert_discriminator(net: TFNetwork) -> dict:
-    _require(int(net.state.get("version", 0)) >= 4, "TF pickle version below 4 (StyleGAN1?)")
     a = _kwargs(net, _D_ARGS)
     tf = net.params()
     architecture = "orig" if any(k.startswith("FromRGB_lod") for k in tf) else a["architecture"]
