@@ -24,10 +24,9 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench_parity import measure  # noqa: E402
 from train_sides import CuratorSide, batches, emoji_set  # noqa: E402
 
-from curator.evaluate.config import EvalConfig  # noqa: E402
-from curator.evaluate.run import evaluate_snapshot  # noqa: E402
 from trainers.stylegan2.options import options_from_preset  # noqa: E402
 from trainers.stylegan2.training_loop import tick_fields  # noqa: E402
 
@@ -89,9 +88,7 @@ def main() -> None:
                 nimg += args.batch
                 if nimg >= next_eval or nimg >= args.kimg * 1000:
                     next_eval += args.eval_every * 1000
-                    with torch.random.fork_rng():
-                        metrics = evaluate_snapshot(side.G_ema, data, args.metrics, args.num_gen, out / "stats-cache",
-                                                    device, EvalConfig(swd_images=min(args.num_gen, 1024), batch=64))
+                    metrics = measure(side.G_ema, args, data, out / "stats-cache", device)
                     record = {"config": name, "seed": seed, "kimg": nimg / 1000, "sec": time.perf_counter() - t0,
                               **tick_fields(side.run), **metrics}
                     records.append(record)
