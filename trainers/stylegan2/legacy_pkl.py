@@ -140,10 +140,8 @@ def _module_state(obj: Any) -> dict:
     raise _Refused(f"expected a module, found {type(obj).__name__}")
 
 
-def flat_state_dict(obj: Any, prefix: str = "", budget: safe_load.Budget | None = None,
-                    depth: int = 0) -> dict[str, torch.Tensor]:
+def flat_state_dict(obj: Any, budget: safe_load.Budget, prefix: str = "", depth: int = 0) -> dict[str, torch.Tensor]:
     """Parameters and persistent buffers of a captured module tree, keyed like `Module.state_dict()`."""
-    budget = budget or safe_load.Budget(Path("pickle"), 1 << 40)
     budget.visit(depth)
     state = _module_state(obj)
     skip = set(state.get("_non_persistent_buffers_set") or ())
@@ -160,17 +158,16 @@ def flat_state_dict(obj: Any, prefix: str = "", budget: safe_load.Budget | None 
             out[prefix + name] = tensor.detach().clone()
     for name, child in (state.get("_modules") or {}).items():
         if child is not None:
-            out.update(flat_state_dict(child, f"{prefix}{name}.", budget, depth + 1))
+            out.update(flat_state_dict(child, budget, f"{prefix}{name}.", depth + 1))
     return out
 
 
-def _plain(value: Any, budget: safe_load.Budget | None = None, depth: int = 0) -> Any:
+def _plain(value: Any, budget: safe_load.Budget, depth: int = 0) -> Any:
     """EasyDicts, OrderedDicts and numpy scalars -> plain Python containers and numbers.
 
     Shared references are copied, so a small pickle of lists of lists can stand for an
     astronomically big tree: the budget stops the walk (and any cycle) long before memory does.
     """
-    budget = budget or safe_load.Budget(Path("pickle"), 1 << 40)
     budget.visit(depth)
     if isinstance(value, dict):
         return {k: _plain(v, budget, depth + 1) for k, v in value.items()}
@@ -186,7 +183,7 @@ def _network(obj: PersistentObject, budget: safe_load.Budget) -> dict:
         "class_name": obj.class_name,
         "init_args": list(_plain(obj.state.get("_init_args") or (), budget)),
         "init_kwargs": _plain(dict(obj.state.get("_init_kwargs") or {}), budget),
-        "state_dict": flat_state_dict(obj, budget=budget),
+        "state_dict": flat_state_dict(obj, budget),
     }
 
 
