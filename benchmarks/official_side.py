@@ -136,10 +136,7 @@ class OfficialRun:
         names = {"Loss/G/loss": "loss_G", "Loss/scores/real": "scores_real", "Loss/scores/fake": "scores_fake",
                  "Loss/signs/real": "signs_real", "Loss/r1_penalty": "r1_penalty", "Loss/pl_penalty": "pl_penalty",
                  "Loss/D/loss": "loss_D"}
-        out = {}
-        for k, v in names.items():
-            if self.collector.num(k):
-                out[v] = float(self.collector.mean(k))
+        out = {v: float(self.collector.mean(k)) for k, v in names.items() if self.collector.num(k)}
         out["augment_p"] = float(self.pipe.p) if self.pipe is not None else 0.0
         return out
 
