@@ -44,4 +44,7 @@ def training_data(snapshot: Path) -> Path | None:
         return None
     if not data:
         return None
-    return next((candidate for candidate in (Path(data), snapshot.parent / data) if candidate.is_file()), None)
+    for candidate in (Path(data), snapshot.parent / data):
+        if candidate.is_file():
+            return candidate
+    return None

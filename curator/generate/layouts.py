@@ -35,8 +35,11 @@ def interpolation_frames(G: torch.nn.Module, ws: Tensor, frames: int, noise_mode
     linearly in W from one to the next. W, not Z: the mapping network makes W the space where
     straight lines give smooth changes (the StyleGAN papers' perceptual path length argument)."""
     steps = torch.arange(frames, dtype=ws.dtype, device=ws.device) / frames
-    return [synthesize(G, a[None] + steps[:, None, None] * (b - a)[None], noise_mode)
-            for a, b in zip(ws, torch.roll(ws, -1, dims=0))]
+    out = []
+    for a, b in zip(ws, torch.roll(ws, -1, dims=0)):
+        path = a[None] + steps[:, None, None] * (b - a)[None]
+        out.append(synthesize(G, path, noise_mode))
+    return out
 
 
 def style_mix_table(G: torch.nn.Module, row_ws: Tensor, col_ws: Tensor, layers: list[int],

@@ -117,7 +117,10 @@ class Import(VersionStep):
 
         folder = ctx.request.folder
         assert folder is not None
-        listing = [(str(p), (st := p.stat()).st_size, st.st_mtime_ns) for p in iter_files([folder])]
+        listing = []
+        for p in iter_files([folder]):
+            st = p.stat()
+            listing.append((str(p), st.st_size, st.st_mtime_ns))
         return f"{folder.resolve()}:{settings_key(listing, 16)}"
 
     def make(self, ctx: Context, prev: Done | None) -> tuple[Done, str]:
@@ -160,8 +163,10 @@ class Cluster(VersionStep):
 
 def reviewed(ws: Workspace, base_id: str) -> Path | None:
     """The newest review version made on top of version `base_id`, if any."""
-    return next((v.path for v in reversed(ws.manifests.versions(["review"]))
-                 if any(mid == base_id for _, _, mid in ws.manifests.log(v.path))), None)
+    for v in reversed(ws.manifests.versions(["review"])):
+        if any(mid == base_id for _, _, mid in ws.manifests.log(v.path)):
+            return v.path
+    return None
 
 
 class Review(VersionStep):

@@ -71,5 +71,7 @@ def trainer_of_snapshot(snapshot: Path) -> Trainer:
             fmt = json.loads(meta.read_text()).get("format")
         except (OSError, ValueError):
             fmt = None
-    matching = (entry for entry in TRAINERS.entries().values() if entry.snapshot_format == fmt)
-    return next(matching, None) or get_trainer(DEFAULT)
+    for entry in TRAINERS.entries().values():
+        if entry.snapshot_format == fmt:
+            return entry
+    return get_trainer(DEFAULT)
