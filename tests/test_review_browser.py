@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -31,6 +34,23 @@ def _grid_pixels_show_images(screenshot: Path) -> float:
     return float(((saturation > 0.3) & (rgb.max(axis=2) > 80)).mean())
 
 
+@contextmanager
+def _app_tab(url: str, settle_ms: int) -> Iterator[tuple[Any, Any]]:
+    """(browser, page): headless Chromium with a tab on the App at `url`, its grid drawn and `settle_ms` waited."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.goto(url)
+            page.wait_for_selector("canvas", timeout=60_000)
+            page.wait_for_timeout(settle_ms)
+            yield browser, page
+        finally:
+            browser.close()
+
+
 def _tag_first_sample(page, tag: str) -> None:
     """Open the first grid tile and tag that sample, as a reviewer would."""
     page.keyboard.press("Escape")  # closes FiftyOne's promotional popover, whose backdrop swallows clicks
@@ -48,34 +68,24 @@ def _tag_first_sample(page, tag: str) -> None:
 
 
 def test_app_shows_grid_and_a_tag_set_in_the_page_syncs(tmp_path, imported_ws):
-    from playwright.sync_api import sync_playwright
-
     ws, root = imported_ws, imported_ws.root
     start = ws.manifests.load("latest")
     review = ReviewProcess(root, free_port())
     try:
         url = review.wait_for("App: ", APP_START_TIMEOUT_S).split(" ", 1)[1]
         assert url.startswith("http://127.0.0.1:") and "?token=" in url
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True)
-            try:
-                page = browser.new_page(viewport={"width": 1400, "height": 900})
-                page.goto(url)
-                page.wait_for_selector("canvas", timeout=60_000)
-                page.wait_for_timeout(2000)
-                shot = tmp_path / "grid.png"
-                page.screenshot(path=str(shot))
-                assert _grid_pixels_show_images(shot) > 0.15, f"no sample images in the grid: {shot}"
-                _tag_first_sample(page, "reject")
-                # Every request the App made (pages, GraphQL, event streams, media, workers) passed the guard.
-                refused = [ln for ln in (root / "cache" / "review-server.log").read_text().splitlines() if ln.startswith("refused")]
-                assert refused == [], refused
-                # A browser that never had the token is refused at the same address.
-                stranger = browser.new_context().new_page()
-                assert stranger.goto(url.split("?")[0]).status == 403
-                assert "token" in stranger.content()
-            finally:
-                browser.close()
+        with _app_tab(url, 2000) as (browser, page):
+            shot = tmp_path / "grid.png"
+            page.screenshot(path=str(shot))
+            assert _grid_pixels_show_images(shot) > 0.15, f"no sample images in the grid: {shot}"
+            _tag_first_sample(page, "reject")
+            # Every request the App made (pages, GraphQL, event streams, media, workers) passed the guard.
+            refused = [ln for ln in (root / "cache" / "review-server.log").read_text().splitlines() if ln.startswith("refused")]
+            assert refused == [], refused
+            # A browser that never had the token is refused at the same address.
+            stranger = browser.new_context().new_page()
+            assert stranger.goto(url.split("?")[0]).status == 403
+            assert "token" in stranger.content()
         output = review.finish()
     finally:
         review.stop()
@@ -94,23 +104,13 @@ def test_app_shows_grid_and_a_tag_set_in_the_page_syncs(tmp_path, imported_ws):
 
 def test_closing_the_last_tab_ends_a_local_review(imported_ws):
     """Without --remote the review ends by itself once the reviewer has closed every App tab."""
-    from playwright.sync_api import sync_playwright
-
     review = ReviewProcess(imported_ws.root, free_port(), remote=False)
     try:
         url = review.wait_for("App: ", APP_START_TIMEOUT_S).split(" ", 1)[1]
         review.wait_for("tag samples", 10)
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True)
-            try:
-                page = browser.new_page(viewport={"width": 1400, "height": 900})
-                page.goto(url)
-                page.wait_for_selector("canvas", timeout=60_000)
-                page.wait_for_timeout(1000)
-                assert review.proc.poll() is None, "the review ended while its tab was open"
-                page.close()
-            finally:
-                browser.close()
+        with _app_tab(url, 1000) as (_, page):
+            assert review.proc.poll() is None, "the review ended while its tab was open"
+            page.close()
         review.proc.wait(60)
         output = review.finish()
     finally:
